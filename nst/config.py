@@ -1,0 +1,123 @@
+"""Every setting of a style transfer run in one dataclass; presets are instances of it."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .weights import LAYERS, SOURCES
+
+ARTICLE_LAYERS = tuple(LAYERS[:7])  # block1_conv1 .. block3_conv3
+GATYS_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+
+OPTIMIZERS = ("adam", "lbfgs")
+INITS = ("content", "noise", "style")
+PRESERVE_COLOR = ("none", "luminance", "histogram")
+MIN_SIZE, MAX_SIZE = 32, 1024
+
+
+@dataclass
+class StyleConfig:
+    """A style transfer run, in the article's words.
+
+    ``style_weights`` are the per-layer w_l (missing layers get 1.0; the style
+    loss divides nothing, so w_l = 1 for all layers is the article's uniform choice).
+    """
+
+    preset: str = "article"
+    content_layers: tuple[str, ...] = ("block3_conv3",)
+    style_layers: tuple[str, ...] = ARTICLE_LAYERS
+    style_weights: dict[str, float] = field(default_factory=dict)
+    alpha: float = 1.0
+    beta: float = 1e-3
+    tv_weight: float = 0.0
+    optimizer: str = "lbfgs"
+    iterations: int = 100
+    learning_rate: float = 5.0
+    size: int = 256
+    init: str = "content"
+    seed: int = 0
+    pooling: str = "avg"
+    weights: str = "hed"
+    preserve_color: str = "none"
+    style_scale: float = 1.0
+    style_blend: tuple[float, ...] = ()
+    scales: int = 1
+    snapshot_every: int = 0
+    xla: bool = True
+
+    def layer_weights(self) -> dict[str, float]:
+        """w_l for every style layer."""
+        return {name: float(self.style_weights.get(name, 1.0)) for name in self.style_layers}
+
+    def replace(self, **changes) -> "StyleConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["content_layers"] = list(self.content_layers)
+        d["style_layers"] = list(self.style_layers)
+        d["style_blend"] = list(self.style_blend)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StyleConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        clean = {k: v for k, v in data.items() if k in names}
+        for key in ("content_layers", "style_layers", "style_blend"):
+            if key in clean:
+                clean[key] = tuple(clean[key])
+        return cls(**clean)
+
+    def validate(self) -> "StyleConfig":
+        """Raise ValueError with one sentence for a setting that cannot run."""
+        problems = []
+        for name in (*self.content_layers, *self.style_layers):
+            if name not in LAYERS:
+                problems.append(f"unknown layer {name!r}")
+        if not self.content_layers and not self.style_layers:
+            problems.append("choose at least one content or style layer")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.init not in INITS:
+            problems.append(f"init must be one of {', '.join(INITS)}")
+        if self.weights not in SOURCES:
+            problems.append(f"weights must be one of {', '.join(SOURCES)}")
+        if self.preserve_color not in PRESERVE_COLOR:
+            problems.append(f"preserve_color must be one of {', '.join(PRESERVE_COLOR)}")
+        if self.pooling not in ("avg", "max"):
+            problems.append("pooling must be 'avg' or 'max'")
+        if not MIN_SIZE <= int(self.size) <= MAX_SIZE:
+            problems.append(f"size must be between {MIN_SIZE} and {MAX_SIZE} px")
+        if not 1 <= int(self.iterations) <= 10_000:
+            problems.append("iterations must be between 1 and 10000")
+        for label, value in (("alpha", self.alpha), ("beta", self.beta), ("tv_weight", self.tv_weight),
+                             ("learning_rate", self.learning_rate), ("style_scale", self.style_scale)):
+            if not (value == value) or value < 0 or value > 1e12:  # NaN, negative or absurd
+                problems.append(f"{label} must be a number between 0 and 1e12")
+        if any(not (w == w) or w < 0 for w in self.style_weights.values()):
+            problems.append("layer weights w_l must be 0 or more")
+        if any(not (w == w) or w < 0 for w in self.style_blend):
+            problems.append("style blend weights must be 0 or more")
+        if not 0.1 <= self.style_scale <= 4:
+            problems.append("style_scale must be between 0.1 and 4")
+        if not 1 <= int(self.scales) <= 4:
+            problems.append("scales must be between 1 and 4")
+        if self.learning_rate <= 0 and self.optimizer == "adam":
+            problems.append("the Adam learning rate must be above 0")
+        if problems:
+            raise ValueError("Invalid settings: " + "; ".join(problems) + ".")
+        return self
+
+
+PRESETS: dict[str, StyleConfig] = {
+    # The article: the first 7 conv layers, content on the top one, style on all with uniform w_l.
+    "article": StyleConfig(preset="article"),
+    # Gatys et al. 2015: content on block4_conv2, style on the first conv of every block.
+    "gatys": StyleConfig(preset="gatys", content_layers=("block4_conv2",), style_layers=GATYS_STYLE_LAYERS),
+}
+
+
+def preset(name: str, **changes) -> StyleConfig:
+    if name not in PRESETS:
+        raise ValueError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+    return PRESETS[name].replace(**changes)

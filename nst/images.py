@@ -1,0 +1,198 @@
+"""Images in and out: load and validate, resize, colour handling, safe writes.
+
+Every problem with an input image becomes an :class:`ImageError` whose message
+is one sentence a user can act on; nothing else escapes :func:`load_image`.
+Arrays are (H, W, 3) uint8 RGB unless said otherwise.
+"""
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageOps
+
+MIN_SIDE = 16           # px: a smaller picture has no texture for VGG to see
+MAX_ASPECT = 12.0       # longest / shortest side
+MAX_PIXELS = 40_000_000  # a larger picture is refused before it is decoded (decompression bombs)
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class ImageError(ValueError):
+    """A user's image cannot be used; ``str(error)`` is one clear sentence."""
+
+
+def _describe(name: str | None) -> str:
+    return f"'{name}'" if name else "The image"
+
+
+def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, name: str | None = None) -> np.ndarray:
+    """Read any image a user may have and return it as (H, W, 3) uint8 RGB.
+
+    Handles grayscale, RGBA/LA (composited on white), palette, CMYK, 16-bit and
+    float modes, EXIF orientation, and the first frame of animations. Refuses,
+    with one sentence, empty/corrupt/truncated/non-image data, decompression
+    bombs, pictures under ``MIN_SIDE`` px or with an aspect ratio over ``MAX_ASPECT``.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        name = name or Path(source).name
+        try:
+            size = os.path.getsize(source)
+        except OSError:
+            raise ImageError(f"{_describe(name)} could not be found or read.") from None
+        if size > MAX_FILE_BYTES:
+            raise ImageError(f"{_describe(name)} is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB.")
+        try:
+            data = Path(source).read_bytes()
+        except OSError:
+            raise ImageError(f"{_describe(name)} could not be read.") from None
+    elif isinstance(source, Image.Image):
+        return _to_rgb(source, name)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        data = source.read()
+    if not data:
+        raise ImageError(f"{_describe(name)} is empty (0 bytes).")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"{_describe(name)} is {len(data) / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            w, h = image.size
+            if w * h > MAX_PIXELS:
+                raise ImageError(f"{_describe(name)} is {w}x{h} pixels, too large to process safely "
+                                 f"(limit {MAX_PIXELS // 1_000_000} megapixels).")
+            image.seek(0)
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{_describe(name)} is too large to decode safely (a possible decompression bomb).") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError(f"{_describe(name)} is not an image file PIL can read (PNG, JPEG, GIF, WebP, BMP, TIFF...).") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError, RuntimeError) as exc:
+        raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded ({type(exc).__name__}).") from None
+    return _to_rgb(image, name)
+
+
+def _to_rgb(image: Image.Image, name: str | None) -> np.ndarray:
+    try:
+        image = ImageOps.exif_transpose(image) or image
+    except Exception:  # a broken EXIF block only loses the rotation
+        pass
+    w, h = image.size
+    if min(w, h) < MIN_SIDE:
+        raise ImageError(f"{_describe(name)} is only {w}x{h} pixels; it needs at least {MIN_SIDE} px on each side.")
+    if max(w, h) / min(w, h) > MAX_ASPECT:
+        raise ImageError(f"{_describe(name)} is {w}x{h} pixels, too long and thin "
+                         f"(aspect ratio over {MAX_ASPECT:g}:1); crop it first.")
+    try:
+        mode = image.mode
+        if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+            arr = np.asarray(image, dtype=np.float64)
+            lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+            scale = 255.0 / (hi - lo) if hi > lo else 0.0
+            arr = np.nan_to_num((arr - lo) * scale)
+            image = Image.fromarray(arr.clip(0, 255).astype(np.uint8), "L")
+            mode = "L"
+        if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
+            rgba = image.convert("RGBA")
+            background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(background, rgba)
+        rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except Exception as exc:
+        raise ImageError(f"{_describe(name)} uses a colour format that cannot be converted to RGB ({image.mode}).") from exc
+    return np.ascontiguousarray(rgb)
+
+
+def resize_to(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Scale so the longest side is ``size`` px, keeping the aspect ratio (Lanczos)."""
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    new = (max(1, round(w * scale)), max(1, round(h * scale)))
+    if new == (w, h):
+        return rgb
+    return np.asarray(Image.fromarray(rgb).resize(new, Image.LANCZOS))
+
+
+def resize_exact(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    if rgb.shape[:2] == (height, width):
+        return rgb
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.LANCZOS))
+
+
+def center_crop_to_aspect(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Crop the middle of ``rgb`` to the aspect ratio height:width, then resize to it."""
+    h, w = rgb.shape[:2]
+    target = width / height
+    if w / h > target:
+        new_w = max(1, round(h * target))
+        x0 = (w - new_w) // 2
+        rgb = rgb[:, x0:x0 + new_w]
+    else:
+        new_h = max(1, round(w / target))
+        y0 = (h - new_h) // 2
+        rgb = rgb[y0:y0 + new_h]
+    return resize_exact(rgb, height, width)
+
+
+# --- colour ----------------------------------------------------------------
+_RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114],
+                        [0.596, -0.274, -0.322],
+                        [0.211, -0.523, 0.312]], np.float64)
+_YIQ_TO_RGB = np.linalg.inv(_RGB_TO_YIQ)
+
+
+def luminance_transfer(generated: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """Keep the content's colours: the luminance (Y) of ``generated`` with the I, Q of ``content``."""
+    content = resize_exact(content, *generated.shape[:2])
+    g = generated.astype(np.float64) @ _RGB_TO_YIQ.T
+    c = content.astype(np.float64) @ _RGB_TO_YIQ.T
+    yiq = np.concatenate([g[..., :1], c[..., 1:]], axis=-1)
+    return np.clip(yiq @ _YIQ_TO_RGB.T, 0, 255).round().astype(np.uint8)
+
+
+def match_color_histogram(style: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """Recolour ``style`` so its RGB mean and covariance equal the content's (Gatys et al. 2016)."""
+    s = style.reshape(-1, 3).astype(np.float64)
+    c = content.reshape(-1, 3).astype(np.float64)
+    mu_s, mu_c = s.mean(0), c.mean(0)
+    cov_s = np.cov(s, rowvar=False) + 1e-3 * np.eye(3)
+    cov_c = np.cov(c, rowvar=False) + 1e-3 * np.eye(3)
+
+    def sqrtm(m, inverse=False):
+        vals, vecs = np.linalg.eigh(m)
+        vals = np.clip(vals, 1e-8, None)
+        return (vecs * (vals ** (-0.5 if inverse else 0.5))) @ vecs.T
+
+    transform = sqrtm(cov_c) @ sqrtm(cov_s, inverse=True)
+    out = (s - mu_s) @ transform.T + mu_c
+    return np.clip(out, 0, 255).round().astype(np.uint8).reshape(style.shape)
+
+
+# --- writing ---------------------------------------------------------------
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write to a temporary name in the same folder, then rename: never half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def save_png(rgb: np.ndarray, path: str | os.PathLike) -> Path:
+    return atomic_write_bytes(path, png_bytes(rgb))

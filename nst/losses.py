@@ -1,0 +1,100 @@
+"""The loss functions of neural style transfer, in the article's notation.
+
+Every function takes activations as tensors of shape (H, W, C) or (1, H, W, C)
+(one image; a batch axis of 1 is dropped) and returns float32 scalars. The
+functions are pure: no globals, no channel count hard-coded. Each loss comes
+back per layer as well as summed, because a teaching UI shows every term.
+
+Normalisation (shown in the UI next to each formula):
+
+* Content loss of layer l:  L_content^l = mean_{i,j} (A^l_ij(g) - A^l_ij(c))^2
+  (the mean over the C_l feature maps i and the M_l = H_l * W_l positions j).
+* Gram matrix:              G^l_ij = (1 / M_l) * sum_k F^l_ik F^l_jk
+  (the article's sum over positions, divided by M_l so that the same picture at
+  two sizes has comparable Gram matrices; ``normalize=False`` gives the raw sum).
+* Style loss of layer l:    E_l = mean_{i,j} (G^l_ij(g) - G^l_ij(s))^2
+  which equals 4x Gatys et al.'s E_l = 1/(4 N_l^2 M_l^2) sum (G - A)^2.
+* Style loss:               L_style = sum_l w_l E_l
+* Total variation:          L_tv = mean (g[y+1,x] - g[y,x])^2 + mean (g[y,x+1] - g[y,x])^2
+* Total loss:               L = alpha L_content + beta L_style + tv_weight L_tv
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import tensorflow as tf
+
+
+def _drop_batch(features: tf.Tensor) -> tf.Tensor:
+    features = tf.convert_to_tensor(features, dtype=tf.float32)
+    if features.shape.rank == 4:
+        features = features[0]
+    if features.shape.rank != 3:
+        raise ValueError(f"expected activations of shape (H, W, C) or (1, H, W, C), got {features.shape}")
+    return features
+
+
+def gram_matrix(features: tf.Tensor, normalize: bool = True) -> tf.Tensor:
+    """G_ij = sum_k F_ik F_jk over the positions k of feature maps i and j, shape (C, C).
+
+    With ``normalize`` (the default) the sum is divided by the number of
+    positions M = H * W.
+    """
+    f = _drop_batch(features)
+    c = tf.shape(f)[-1]
+    flat = tf.reshape(f, (-1, c))  # (M, C): one row per position
+    gram = tf.matmul(flat, flat, transpose_a=True)
+    if normalize:
+        gram = gram / tf.cast(tf.shape(flat)[0], tf.float32)
+    return gram
+
+
+def content_loss_layer(generated: tf.Tensor, content: tf.Tensor) -> tf.Tensor:
+    """L_content^l = mean over feature maps and positions of (A(g) - A(c))^2."""
+    return tf.reduce_mean(tf.square(_drop_batch(generated) - _drop_batch(content)))
+
+
+def style_loss_layer(generated_gram: tf.Tensor, style_gram: tf.Tensor) -> tf.Tensor:
+    """E_l = mean over (i, j) of (G_ij(g) - G_ij(s))^2, from two Gram matrices."""
+    return tf.reduce_mean(tf.square(generated_gram - style_gram))
+
+
+def content_loss(generated: Mapping[str, tf.Tensor], content: Mapping[str, tf.Tensor],
+                 weights: Mapping[str, float] | None = None) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    """Content loss summed over the layers in ``content`` (weights default to 1 each).
+
+    Returns (total, {layer: L_content^l}); the per-layer terms are unweighted.
+    """
+    per_layer = {name: content_loss_layer(generated[name], target) for name, target in content.items()}
+    total = tf.add_n([per_layer[n] * float((weights or {}).get(n, 1.0)) for n in per_layer]) \
+        if per_layer else tf.constant(0.0)
+    return total, per_layer
+
+
+def style_loss(generated_grams: Mapping[str, tf.Tensor], style_grams: Mapping[str, tf.Tensor],
+               layer_weights: Mapping[str, float]) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    """L_style = sum_l w_l E_l over the layers in ``style_grams``.
+
+    Returns (total, {layer: E_l}); the per-layer terms are before w_l.
+    """
+    per_layer = {name: style_loss_layer(generated_grams[name], target) for name, target in style_grams.items()}
+    total = tf.add_n([per_layer[n] * float(layer_weights.get(n, 0.0)) for n in per_layer]) \
+        if per_layer else tf.constant(0.0)
+    return total, per_layer
+
+
+def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
+    """L_tv: mean squared difference of vertically and horizontally neighbouring pixels."""
+    x = _drop_batch(image)
+    dy = x[1:, :, :] - x[:-1, :, :]
+    dx = x[:, 1:, :] - x[:, :-1, :]
+    return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
+
+
+def total_loss(content_term: tf.Tensor, style_term: tf.Tensor, tv_term: tf.Tensor | None,
+               alpha: float, beta: float, tv_weight: float = 0.0) -> tf.Tensor:
+    """L = alpha L_content + beta L_style + tv_weight L_tv."""
+    loss = alpha * content_term + beta * style_term
+    if tv_term is not None and tv_weight:
+        loss = loss + tv_weight * tv_term
+    return loss
