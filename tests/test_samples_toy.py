@@ -109,8 +109,11 @@ def test_bundled_assets_are_present_and_small():
 def test_bundled_style_assets_match_the_code():
     for name in samples.STYLE_NAMES:
         with Image.open(REPO_ASSETS / f"style_{name}.png") as img:
-            assert img.convert("RGB").tobytes() == _style(name).tobytes(), \
-                f"assets/style_{name}.png is stale: run python -m nst.samples"
+            bundled = np.asarray(img.convert("RGB"), np.float32)
+        fresh = np.asarray(_style(name), np.float32)
+        # tolerant, so a different PIL/numpy build drawing a stroke a pixel off does not fail
+        assert bundled.shape == fresh.shape
+        assert np.abs(bundled - fresh).mean() < 2.0, f"assets/style_{name}.png is stale: run python -m nst.samples"
 
 
 # ---------------------------------------------------------------------------
@@ -146,7 +149,9 @@ def test_dog_feature_maps():
 
 @pytest.mark.parametrize("size", [16, 24])
 def test_dog_example(size):
-    ex = toy.dog_example(size=size) if size != 16 else toy.dog_example()
+    if size == 16:  # the default is the 16 x 16 dog
+        np.testing.assert_array_equal(toy.dog_example()["maps_a"], toy.dog_example(size=16)["maps_a"])
+    ex = toy.dog_example(size=size)
     dog = toy.dog_feature_map(size)
     h, w = dog.shape
     n = int(dog.sum())                      # dog pixels
