@@ -53,6 +53,7 @@ def get_features(weights: str = "hed", pooling: str = "avg", npz_path: str | Non
 
 def scale_sizes(size: int, scales: int, minimum: int = 64) -> list[int]:
     """Longest sides, coarse to fine: size / 2^(k-1), ..., size / 2, size (never below ``minimum``)."""
+    minimum = min(minimum, size)
     sizes = [max(minimum, round(size / 2 ** k)) for k in range(scales - 1, -1, -1)]
     return sorted(set(sizes)) if len(set(sizes)) != len(sizes) else sizes
 
