@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping, Sequence
 
 import numpy as np
-import tensorflow as tf
-
 from . import images as imgs
 from . import losses
 from .config import GATYS_STYLE_LAYERS, StyleConfig
@@ -286,7 +284,3 @@ def quick_stylize(features: VGGFeatures, content_rgb: np.ndarray, style_rgb: np.
     """The final image of a (short) :func:`nst.optimize.stylize` run."""
     result = final(stylize(content_rgb, style_rgb, config, features=features, image_every=0))
     return result.image
-
-
-def to_numpy(x) -> np.ndarray:
-    return np.asarray(x.numpy() if isinstance(x, tf.Tensor) else x)

@@ -1,0 +1,176 @@
+"""Figure builders for the teaching pages: plotly figures and a Graphviz diagram. No Streamlit.
+
+Each builder takes numpy arrays (feature maps are (H, W) or (H, W, C), Gram
+matrices (C, C)) and returns a figure; hovering any cell shows its value.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# One colour per kind of term, used by every page.
+COLORS = {"content": "#2563eb", "style": "#d97706", "tv": "#6b7280", "total": "#111827", "generated": "#16a34a"}
+MAPS_SCALE = "Viridis"
+DIFF_SCALE = "RdBu_r"
+
+
+def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "block1_conv1 .. block3_conv3") -> str:
+    """The high-level architecture of NST as Graphviz DOT (the article's figure).
+
+    c, s and g go through the same frozen VGG-16; A^l(c) and A^l(g) meet in the
+    content loss, G^l(s) and G^l(g) in the style loss; alpha and beta weigh them
+    into the total loss, whose gradient updates g and nothing else.
+    """
+    return f"""digraph NST {{
+  rankdir=LR; bgcolor="transparent"; nodesep=0.35; ranksep=0.55;
+  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=16, color="#374151", margin="0.15,0.08"];
+  edge [fontname="Helvetica", fontsize=13, color="#374151"];
+  c [label="content image c", fillcolor="#dbeafe"];
+  g [label="generated image g\\ntrainable (the only variable)", fillcolor="#bbf7d0", penwidth=2.5, color="#16a34a"];
+  s [label="style image s", fillcolor="#fde68a"];
+  subgraph cluster_vgg {{
+    label="VGG-16 conv layers, weights frozen\\n(one network, used three times)"; fontname="Helvetica"; fontsize=13;
+    style="dashed,rounded"; color="#9ca3af";
+    vc [label="VGG-16", fillcolor="#f3f4f6"];
+    vg [label="VGG-16", fillcolor="#f3f4f6"];
+    vs [label="VGG-16", fillcolor="#f3f4f6"];
+  }}
+  lc [label="content loss\\nL_content", fillcolor="#bfdbfe", color="{COLORS['content']}"];
+  ls [label="style loss\\nL_style = Σ w_l E_l", fillcolor="#fed7aa", color="{COLORS['style']}"];
+  lt [label="total loss\\nL = α L_content + β L_style", fillcolor="#e5e7eb", penwidth=2];
+  c -> vc; g -> vg; s -> vs;
+  vc -> lc [label="Aˡ(c)\\n{content_layer}"];
+  vg -> lc [label="Aˡ(g)"];
+  vg -> ls [label="Gˡ(g)"];
+  vs -> ls [label="Gˡ(s)\\n{style_layers}"];
+  lc -> lt [label="× α"];
+  ls -> lt [label="× β"];
+  lt -> g [label="∂L/∂g: change g, step by step", style=dashed, color="#dc2626", fontcolor="#dc2626", constraint=false];
+}}"""
+
+
+def _grid_shape(n: int, cols: int) -> tuple[int, int]:
+    cols = max(1, min(cols, n))
+    return int(math.ceil(n / cols)), cols
+
+
+def feature_grid(maps: np.ndarray, indices: Sequence[int], cols: int = 8, shared_scale: bool = True,
+                 cell_px: int = 110, title: str | None = None, prefix: str = "map") -> go.Figure:
+    """A grid of heatmaps, one per feature map A_i (i in ``indices``) of (H, W, C) ``maps``.
+
+    ``shared_scale``: one colour scale for all (compare strengths) or one per map
+    (see each map's pattern). Hover shows the map, the position and the value.
+    """
+    indices = [int(i) for i in indices]
+    rows, cols = _grid_shape(len(indices), cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"{prefix} {i}" for i in indices],
+                        horizontal_spacing=0.012, vertical_spacing=0.2 / rows if rows > 1 else 0.0)
+    top = float(maps[..., indices].max()) if indices else 1.0
+    top = top if top > 0 else 1.0
+    for k, i in enumerate(indices):
+        r, c = divmod(k, cols)
+        z = maps[..., i]
+        zmax = top if shared_scale else (float(z.max()) if z.max() > z.min() else float(z.min()) + 1e-6)
+        zmin = 0.0 if shared_scale else float(z.min())
+        fig.add_trace(go.Heatmap(z=z, zmin=zmin, zmax=zmax, colorscale=MAPS_SCALE,
+                                 showscale=shared_scale and k == 0, colorbar=dict(thickness=10, len=0.8),
+                                 hovertemplate=f"{prefix} {i}<br>row %{{y}}, col %{{x}}<br>A = %{{z:.3g}}<extra></extra>"),
+                      row=r + 1, col=c + 1)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",
+                     scaleanchor=None)
+    for ann in fig.layout.annotations:
+        ann.font.size = 10
+    h, w = maps.shape[:2]
+    height = int(rows * cell_px * max(0.5, min(2.0, h / max(w, 1)))) + 40 + (30 if title else 0)
+    fig.update_layout(height=height, margin=dict(l=5, r=5, t=30 if title else 20, b=5),
+                      title=title)
+    return fig
+
+
+def heatmap_row(arrays: Sequence[np.ndarray], titles: Sequence[str], diverging: Sequence[bool] | None = None,
+                height: int = 260, value_name: str = "value", text: bool = False) -> go.Figure:
+    """Heatmaps side by side, each with its own colour bar. ``diverging`` ones are centred on 0 (red/blue)."""
+    n = len(arrays)
+    diverging = list(diverging) if diverging is not None else [False] * n
+    fig = make_subplots(rows=1, cols=n, subplot_titles=list(titles), horizontal_spacing=0.08)
+    for k, (z, div) in enumerate(zip(arrays, diverging)):
+        z = np.asarray(z, np.float64)
+        kwargs = {}
+        if div:
+            bound = float(np.max(np.abs(z))) or 1.0
+            kwargs = dict(zmin=-bound, zmax=bound, zmid=0.0, colorscale=DIFF_SCALE)
+        else:
+            kwargs = dict(colorscale=MAPS_SCALE)
+        if text:
+            kwargs.update(texttemplate="%{z:.3g}", textfont=dict(size=11))
+        x_end = (k + 1) / n - 0.02
+        fig.add_trace(go.Heatmap(z=z, colorbar=dict(x=x_end, thickness=8, len=0.9),
+                                 hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_name} = %{{z:.4g}}<extra></extra>",
+                                 **kwargs), row=1, col=k + 1)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
+    fig.update_layout(height=height, margin=dict(l=5, r=5, t=30, b=5))
+    return fig
+
+
+def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: tuple[int, int] | None = None,
+                 title: str | None = None, text: bool = False, height: int = 460) -> go.Figure:
+    """A Gram matrix G_ij as a heatmap; rows i, columns j (labels are feature map indices).
+
+    ``highlight`` (i, j), given as map indices, gets a red box.
+    """
+    g = np.asarray(g, np.float64)
+    labels = list(range(g.shape[0])) if labels is None else [int(v) for v in labels]
+    names = [str(v) for v in labels]
+    fig = go.Figure(go.Heatmap(
+        z=g, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
+        texttemplate="%{z:.3g}" if text else None,
+        hovertemplate="G<sub>%{y},%{x}</sub> = %{z:.4g}<extra></extra>"))
+    if highlight is not None and str(highlight[0]) in names and str(highlight[1]) in names:
+        r, c = names.index(str(highlight[0])), names.index(str(highlight[1]))
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref="x", yref="y",
+                      line=dict(color="#dc2626", width=3))
+    fig.update_xaxes(title="j (feature map)", type="category", showgrid=False,
+                     showticklabels=len(names) <= 40, tickfont=dict(size=9))
+    fig.update_yaxes(title="i (feature map)", type="category", autorange="reversed", showgrid=False,
+                     showticklabels=len(names) <= 40, tickfont=dict(size=9), scaleanchor="x")
+    fig.update_layout(height=height, margin=dict(l=5, r=5, t=40 if title else 10, b=5), title=title)
+    return fig
+
+
+def loss_bars(terms: Sequence[tuple[str, float, str]], log: bool = True, title: str | None = None,
+              height: int = 360) -> go.Figure:
+    """One bar per loss term: (label, value, kind) with kind in COLORS ('content', 'style', 'tv', 'total')."""
+    labels = [t[0] for t in terms]
+    values = [float(t[1]) for t in terms]
+    colors = [COLORS.get(t[2], "#6b7280") for t in terms]
+    shown = [v if (v > 0 or not log) else None for v in values]
+    fig = go.Figure(go.Bar(x=labels, y=shown, marker_color=colors, text=[f"{v:.3g}" for v in values],
+                           textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x}: %{text}<extra></extra>"))
+    positive = [v for v in values if v > 0]
+    if log and positive:
+        lo, hi = math.log10(min(positive)), math.log10(max(positive))
+        fig.update_yaxes(type="log", range=[lo - 0.5, hi + 0.6])
+    fig.update_layout(height=height, margin=dict(l=5, r=5, t=40 if title else 10, b=5), title=title,
+                      showlegend=False, yaxis_title="value" + (" (log scale)" if log else ""))
+    return fig
+
+
+def layer_bars(values: dict[str, float], highlight: str | None = None, title: str | None = None,
+               yaxis: str = "", height: int = 260, kind: str = "content") -> go.Figure:
+    """A bar per VGG-16 layer; the ``highlight``ed layer drawn darker."""
+    names = list(values)
+    base = COLORS.get(kind, "#2563eb")
+    colors = [base if n == highlight else "#9ca3af" for n in names]
+    fig = go.Figure(go.Bar(x=names, y=[values[n] for n in names], marker_color=colors,
+                           hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=5, r=5, t=40 if title else 10, b=5), title=title,
+                      yaxis_title=yaxis, showlegend=False)
+    fig.update_xaxes(tickangle=-40, tickfont=dict(size=10))
+    return fig

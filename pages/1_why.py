@@ -1,0 +1,69 @@
+"""1. Why neural style transfer, and the high-level architecture."""
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:  # `streamlit run pages/1_why.py` on its own
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from nst import viz  # noqa: E402
+from nst.config import PRESETS  # noqa: E402
+
+st.title("1 · Why style transfer, and how it is wired")
+st.markdown(
+    "A network trained to **recognise** objects (VGG-16) has learnt, layer by layer, what a picture "
+    "*contains* and how it is *painted*. Neural style transfer (Gatys et al. 2015) reads both off the "
+    "network and asks for a new picture with the **content** of one image and the **style** of another.")
+
+preset_name = st.segmented_control(
+    "Layers", ["article", "gatys"], default="article", key="preset", bind="query-params",
+    format_func={"article": "The article: first 7 conv layers", "gatys": "Gatys et al. 2015"}.get,
+    help="Which VGG-16 layers feed the two losses.") or "article"
+preset = PRESETS[preset_name]
+style_text = f"{preset.style_layers[0]} .. {preset.style_layers[-1]}"
+if preset_name == "gatys":
+    style_text += "\\n(first conv of each block)"
+
+st.graphviz_chart(viz.architecture_dot(", ".join(preset.content_layers), style_text), width="stretch")
+st.caption("Solid arrows: the forward pass. Dashed red arrow: the gradient of the total loss, which changes "
+           "only g. The three VGG-16 boxes are one network with the same frozen weights.")
+st.latex(r"L = \alpha\, L_{content}(c, g) + \beta\, L_{style}(s, g)")
+
+images_col, network_col, losses_col = st.columns(3, gap="medium")
+with images_col:
+    st.markdown("**Three images** go in:\n"
+                "- **c**, the content image: *what* to show\n"
+                "- **s**, the style image: *how* to paint it\n"
+                "- **g**, the generated image: the result, and the **only trainable variable**")
+with network_col:
+    st.markdown("**One frozen network**, VGG-16, turns each image into activations "
+                "$A^l_{ij}$: layer $l$, feature map $i$, position $j$. Its weights never change.")
+with losses_col:
+    st.markdown(
+        f"**Two losses:** $L_{{content}}$ compares $A^l(g)$ with $A^l(c)$ at "
+        f"**{', '.join(preset.content_layers)}**; $L_{{style}}$ compares Gram matrices $G^l(g)$ with "
+        f"$G^l(s)$ at **{len(preset.style_layers)} layers**, each weighted by $w_l$. "
+        "$\\alpha$ and $\\beta$ set how much of each goes into g.")
+
+st.info("**Training g, not the network.** Ordinary training changes the weights to fit the data. Here the "
+        "weights stay fixed and the *pixels of g* are the parameters: each step moves g a little downhill "
+        "on L, until its activations look like c's and its Gram matrices like s's.", icon=":material/lightbulb:")
+
+with st.expander("What each of the next pages opens up"):
+    st.markdown(
+        "| Page | Piece of the diagram |\n|---|---|\n"
+        "| 2 · Inside VGG-16 | the boxes labelled VGG-16: feature maps of every layer, average vs max pooling |\n"
+        "| 3 · Content | $A^l(c)$ vs $A^l(g)$ and $L_{content}$; what one layer alone remembers |\n"
+        "| 4 · Style and the Gram matrix | $G^l$, cell by cell; textures made from Gram matrices alone |\n"
+        "| 5 · The dog | why the Gram matrix forgets *where* and keeps *what* |\n"
+        "| 6 · Loss playground | $\\alpha$, $\\beta$, $w_l$ and every term of $L$ |\n"
+        "| 7 · Studio | the red arrow: the optimisation, live |")
+
+with st.expander("Why not just train a network to paint?"):
+    st.markdown(
+        "You could, but you would need pairs of photos and paintings of the same scene, which do not exist. "
+        "The trick of NST is that a network trained on an unrelated task (recognising ImageNet objects) "
+        "already separates *content* (what is where: deep layers) from *style* (which textures and colours "
+        "occur together: correlations within each layer). Nothing is trained but the picture itself.")
