@@ -26,30 +26,29 @@ def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "b
     into the total loss, whose gradient updates g and nothing else.
     """
     return f"""digraph NST {{
-  rankdir=LR; bgcolor="transparent"; nodesep=0.35; ranksep=0.55;
-  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=16, color="#374151", margin="0.15,0.08"];
-  edge [fontname="Helvetica", fontsize=13, color="#374151"];
-  c [label="content image c", fillcolor="#dbeafe"];
-  g [label="generated image g\\ntrainable (the only variable)", fillcolor="#bbf7d0", penwidth=2.5, color="#16a34a"];
-  s [label="style image s", fillcolor="#fde68a"];
+  rankdir=LR; bgcolor="transparent"; nodesep=0.25; ranksep=0.4;
+  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=18, color="#374151", margin="0.12,0.06"];
+  edge [fontname="Helvetica", fontsize=16, color="#374151"];
+  c [label="content c", fillcolor="#dbeafe"];
+  g [label="generated g\\n(trainable)", fillcolor="#bbf7d0", penwidth=3, color="#16a34a"];
+  s [label="style s", fillcolor="#fde68a"];
   subgraph cluster_vgg {{
-    label="VGG-16 conv layers, weights frozen\\n(one network, used three times)"; fontname="Helvetica"; fontsize=13;
-    style="dashed,rounded"; color="#9ca3af";
+    label="VGG-16, frozen"; fontname="Helvetica"; fontsize=16; style="dashed,rounded"; color="#9ca3af";
     vc [label="VGG-16", fillcolor="#f3f4f6"];
     vg [label="VGG-16", fillcolor="#f3f4f6"];
     vs [label="VGG-16", fillcolor="#f3f4f6"];
   }}
-  lc [label="content loss\\nL_content", fillcolor="#bfdbfe", color="{COLORS['content']}"];
-  ls [label="style loss\\nL_style = Σ w_l E_l", fillcolor="#fed7aa", color="{COLORS['style']}"];
-  lt [label="total loss\\nL = α L_content + β L_style", fillcolor="#e5e7eb", penwidth=2];
+  lc [label="L_content\\n{content_layer}", fillcolor="#bfdbfe", color="{COLORS['content']}"];
+  ls [label="L_style = Σ w_l E_l\\n{style_layers}", fillcolor="#fed7aa", color="{COLORS['style']}"];
+  lt [label="L = α L_content\\n   + β L_style", fillcolor="#e5e7eb", penwidth=2];
   c -> vc; g -> vg; s -> vs;
-  vc -> lc [label="Aˡ(c)\\n{content_layer}"];
+  vc -> lc [label="Aˡ(c)"];
   vg -> lc [label="Aˡ(g)"];
   vg -> ls [label="Gˡ(g)"];
-  vs -> ls [label="Gˡ(s)\\n{style_layers}"];
-  lc -> lt [label="× α"];
-  ls -> lt [label="× β"];
-  lt -> g [label="∂L/∂g: change g, step by step", style=dashed, color="#dc2626", fontcolor="#dc2626", constraint=false];
+  vs -> ls [label="Gˡ(s)"];
+  lc -> lt [label="α"];
+  ls -> lt [label="β"];
+  lt -> g [label="∂L/∂g: update g", style=dashed, color="#dc2626", fontcolor="#dc2626", constraint=false, penwidth=2];
 }}"""
 
 

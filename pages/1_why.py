@@ -19,12 +19,12 @@ st.markdown(
 
 preset_name = st.segmented_control(
     "Layers", ["article", "gatys"], default="article", key="preset", bind="query-params",
-    format_func={"article": "The article: first 7 conv layers", "gatys": "Gatys et al. 2015"}.get,
-    help="Which VGG-16 layers feed the two losses.") or "article"
+    help="Which VGG-16 layers feed the two losses: the article's first 7 conv layers, or the classic "
+         "choice of Gatys et al. 2015.") or "article"
 preset = PRESETS[preset_name]
 style_text = f"{preset.style_layers[0]} .. {preset.style_layers[-1]}"
 if preset_name == "gatys":
-    style_text += "\\n(first conv of each block)"
+    style_text = "conv1 of blocks 1..5"
 
 st.graphviz_chart(viz.architecture_dot(", ".join(preset.content_layers), style_text), width="stretch")
 st.caption("Solid arrows: the forward pass. Dashed red arrow: the gradient of the total loss, which changes "
