@@ -52,13 +52,23 @@ def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "b
 }}"""
 
 
+def _square_pixels(fig: go.Figure, n: int) -> None:
+    """Hide ticks; rows top-down; one map cell is square in every subplot (a picture is not stretched)."""
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", autorange="reversed",
+                     constrain="domain")
+    for k in range(n):
+        suffix = "" if k == 0 else str(k + 1)
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+
+
 def _grid_shape(n: int, cols: int) -> tuple[int, int]:
     cols = max(1, min(cols, n))
     return int(math.ceil(n / cols)), cols
 
 
 def feature_grid(maps: np.ndarray, indices: Sequence[int], cols: int = 8, shared_scale: bool = True,
-                 cell_px: int = 110, title: str | None = None, prefix: str = "map") -> go.Figure:
+                 cell_px: int = 80, title: str | None = None, prefix: str = "map") -> go.Figure:
     """A grid of heatmaps, one per feature map A_i (i in ``indices``) of (H, W, C) ``maps``.
 
     ``shared_scale``: one colour scale for all (compare strengths) or one per map
@@ -79,30 +89,34 @@ def feature_grid(maps: np.ndarray, indices: Sequence[int], cols: int = 8, shared
                                  showscale=shared_scale and k == 0, colorbar=dict(thickness=10, len=0.8),
                                  hovertemplate=f"{prefix} {i}<br>row %{{y}}, col %{{x}}<br>A = %{{z:.3g}}<extra></extra>"),
                       row=r + 1, col=c + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",
-                     scaleanchor=None)
+    _square_pixels(fig, len(indices))
     for ann in fig.layout.annotations:
         ann.font.size = 10
     h, w = maps.shape[:2]
-    height = int(rows * cell_px * max(0.5, min(2.0, h / max(w, 1)))) + 40 + (30 if title else 0)
+    height = int(rows * (cell_px * max(0.5, min(2.0, h / max(w, 1))) + 22)) + 10 + (30 if title else 0)
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=30 if title else 20, b=5),
                       title=title)
     return fig
 
 
 def heatmap_row(arrays: Sequence[np.ndarray], titles: Sequence[str], diverging: Sequence[bool] | None = None,
-                height: int = 260, value_name: str = "value", text: bool = False) -> go.Figure:
-    """Heatmaps side by side, each with its own colour bar. ``diverging`` ones are centred on 0 (red/blue)."""
+                height: int = 260, value_name: str = "value", text: bool = False,
+                zrange: tuple[float, float] | None = None) -> go.Figure:
+    """Heatmaps side by side, each with its own colour bar. ``diverging`` ones are centred on 0 (red/blue).
+
+    ``zrange`` (zmin, zmax) puts every non-diverging map on one scale, with a single colour bar.
+    """
     n = len(arrays)
     diverging = list(diverging) if diverging is not None else [False] * n
-    fig = make_subplots(rows=1, cols=n, subplot_titles=list(titles), horizontal_spacing=0.08)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=list(titles), horizontal_spacing=0.1)
     for k, (z, div) in enumerate(zip(arrays, diverging)):
         z = np.asarray(z, np.float64)
         kwargs = {}
         if div:
             bound = float(np.max(np.abs(z))) or 1.0
             kwargs = dict(zmin=-bound, zmax=bound, zmid=0.0, colorscale=DIFF_SCALE)
+        elif zrange is not None:
+            kwargs = dict(colorscale=MAPS_SCALE, zmin=zrange[0], zmax=zrange[1], showscale=k == n - 1)
         else:
             kwargs = dict(colorscale=MAPS_SCALE)
         if text:
@@ -111,17 +125,19 @@ def heatmap_row(arrays: Sequence[np.ndarray], titles: Sequence[str], diverging: 
         fig.add_trace(go.Heatmap(z=z, colorbar=dict(x=x_end, thickness=8, len=0.9),
                                  hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_name} = %{{z:.4g}}<extra></extra>",
                                  **kwargs), row=1, col=k + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
+    _square_pixels(fig, n)
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=30, b=5))
     return fig
 
 
 def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: tuple[int, int] | None = None,
-                 title: str | None = None, text: bool = False, height: int = 460) -> go.Figure:
+                 title: str | None = None, text: bool = False, height: int = 460,
+                 clickable: bool = False) -> go.Figure:
     """A Gram matrix G_ij as a heatmap; rows i, columns j (labels are feature map indices).
 
-    ``highlight`` (i, j), given as map indices, gets a red box.
+    ``highlight`` (i, j), given as map indices, gets a red box. ``clickable`` lays an invisible
+    marker on every cell: heatmap cells themselves send no selection events to a point-selecting
+    chart (Streamlit's on_select), markers do, with x = j and y = i.
     """
     g = np.asarray(g, np.float64)
     labels = list(range(g.shape[0])) if labels is None else [int(v) for v in labels]
@@ -130,6 +146,12 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
         z=g, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
         texttemplate="%{z:.3g}" if text else None,
         hovertemplate="G<sub>%{y},%{x}</sub> = %{z:.4g}<extra></extra>"))
+    if clickable:
+        cols, rows = np.meshgrid(names, names)
+        fig.add_trace(go.Scatter(
+            x=cols.ravel(), y=rows.ravel(), customdata=g.ravel(), mode="markers", showlegend=False,
+            marker=dict(symbol="square", size=max(6, int(0.8 * (height - 80) / max(1, len(names)))), opacity=0),
+            hovertemplate="G<sub>%{y},%{x}</sub> = %{customdata:.4g}<br>click to pick<extra></extra>"))
     if highlight is not None and str(highlight[0]) in names and str(highlight[1]) in names:
         r, c = names.index(str(highlight[0])), names.index(str(highlight[1]))
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref="x", yref="y",

@@ -28,19 +28,14 @@ LAYER_NOTES = {
 }
 
 
-def layer_label(name: str) -> str:
-    note = LAYER_NOTES.get(name)
-    return f"{name} ({note})" if note else name
-
-
 def layer_select(label: str, key: str, default: str, options: Sequence[str] = tuple(LAYERS),
                  container=None, help: str | None = None) -> str:
     """A layer picker whose value lives in the URL (``?<key>=block3_conv1``), so a lesson is a link."""
     box = container or st
     options = list(options)
     index = options.index(default) if default in options else 0
-    return box.selectbox(label, options, index=index, key=key, format_func=layer_label,
-                         bind="query-params", help=help)
+    # No format_func: a bound widget writes its *formatted* value into the URL.
+    return box.selectbox(label, options, index=index, key=key, bind="query-params", help=help)
 
 
 def working_copy(rgb: np.ndarray, size: int) -> np.ndarray:
@@ -90,3 +85,42 @@ def show_images(images: Sequence[np.ndarray], captions: Sequence[str], width: in
     cols = st.columns(len(images))
     for col, image, caption in zip(cols, images, captions):
         col.image(image, caption=caption, width=width)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def content_comparison(content_rgb: np.ndarray, generated_rgb: np.ndarray, layers: tuple[str, ...],
+                       weights: str = "hed") -> dict:
+    """A^l(c), A^l(g), L_content^l and the relative loss at ``layers`` (see nst.lessons.content_comparison)."""
+    return lessons.content_comparison(features(weights), content_rgb, generated_rgb, layers)
+
+
+def remembered(name: str, params: tuple) -> bool:
+    """True once a button has computed ``name`` for exactly these ``params`` (results are cached)."""
+    return st.session_state.get(f"_done_{name}") == params
+
+
+def remember(name: str, params: tuple) -> None:
+    st.session_state[f"_done_{name}"] = params
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def flip_demo(rgb: np.ndarray, layer: str, other_rgb: np.ndarray | None = None, weights: str = "hed") -> dict:
+    """The dog example on a real picture (see nst.lessons.flip_demo)."""
+    return lessons.flip_demo(features(weights), rgb, layer, other_rgb)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def loss_inputs(generated_rgb: np.ndarray, content_rgb: np.ndarray, style_rgb: np.ndarray,
+                content_layers: tuple[str, ...], style_layers: tuple[str, ...], weights: str = "hed"):
+    """A^l(g), A^l(c), G^l(g), G^l(s) and g, once per image set (see nst.lessons.loss_inputs)."""
+    return lessons.loss_inputs(features(weights), generated_rgb, content_rgb, style_rgb, content_layers, style_layers)
+
+
+@st.cache_data(show_spinner="Stylising a preview (a short L-BFGS run)...", max_entries=8)
+def stylised_preview(content_rgb: np.ndarray, style_rgb: np.ndarray, preset_name: str, iterations: int = 30,
+                     weights: str = "hed") -> np.ndarray:
+    """A quick stylised g from the preset's own alpha, beta and w_l (not the sliders: those only re-weigh)."""
+    from nst.config import preset
+
+    config = preset(preset_name, size=max(content_rgb.shape[:2]), iterations=int(iterations), init="content")
+    return lessons.quick_stylize(features(weights), content_rgb, style_rgb, config)

@@ -1,0 +1,100 @@
+"""2. Inside VGG-16: the feature maps of any layer for any picture; average vs max pooling."""
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:  # `streamlit run pages/2_inside_vgg.py` on its own
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from nst import images as imgs  # noqa: E402
+from nst import lessons, viz  # noqa: E402
+from ui.common import features_or_stop, image_picker  # noqa: E402
+from ui.lessons import LAYER_NOTES, activations, layer_select, working_copy  # noqa: E402
+
+st.title("2 · Inside VGG-16: what each layer sees")
+st.markdown(
+    "VGG-16 has 13 conv layers in 5 blocks; between blocks a 2x2 pooling halves the picture. "
+    "Each layer $l$ turns the picture into $C_l$ **feature maps** $A^l_i$, one per filter: a map is bright "
+    "where its filter finds its pattern. Early layers find edges and colours, deep ones find parts of objects, "
+    "on a coarser grid.")
+
+features_or_stop()
+
+with st.sidebar:
+    st.subheader("Picture and layer")
+    image, name = image_picker("Picture", "content", key="vgg_image")
+    size = st.select_slider("Picture size (longest side, px)", [96, 128, 160, 224], value=160, key="vgg_size",
+                            bind="query-params", help="Smaller is faster; block 5 sees the picture at 1/16 of this.")
+
+layer = layer_select("Layer l", key="layer", default="block3_conv1")
+block = lessons.block_of(layer)
+picture = working_copy(image, size)
+try:
+    maps = activations(picture, (layer,))[layer]
+except (imgs.ImageError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+h, w, c = maps.shape
+note = f" ({LAYER_NOTES[layer]})" if layer in LAYER_NOTES else ""
+st.markdown(f"**{layer}**{note}: **{c} feature maps** of **{h} x {w}** positions "
+            f"(the {picture.shape[0]} x {picture.shape[1]} px picture after {block - 1} poolings). "
+            f"$A^l$ has shape $(H_l, W_l, C_l) = ({h}, {w}, {c})$.")
+
+controls = st.columns([2, 2, 3])
+count = controls[0].select_slider("Maps shown", [8, 16, 32, 64], value=16, key="vgg_count")
+count = min(count, c)
+order = controls[1].radio("Order", ["strongest first", "by index"], key="vgg_order", horizontal=True)
+shared = controls[2].toggle("One colour scale for all maps", value=False, key="vgg_shared",
+                            help="On: compare how strongly maps fire. Off: see each map's own pattern.")
+indices = lessons.strongest_maps(maps, count) if order == "strongest first" else list(range(count))
+
+left, right = st.columns([1, 4])
+with left:
+    st.image(picture, caption=f"{name}, {picture.shape[1]} x {picture.shape[0]} px", width="stretch")
+    dead = int((maps.reshape(-1, c).max(axis=0) <= 0).sum())
+    st.markdown(f"**{dead} of {c}** maps are silent (zero everywhere) for this picture.",
+                help="After the ReLU a map is zero wherever its filter does not respond; some never do here.")
+with right:
+    st.plotly_chart(viz.feature_grid(maps, indices, cols=8, shared_scale=shared), width="stretch",
+                    key="vgg_grid")
+st.caption("Hover a cell for its activation A. 'strongest first' sorts maps by their mean activation.")
+
+# --- pooling -------------------------------------------------------------------
+st.subheader("Average vs max pooling")
+st.markdown(
+    "Between blocks, VGG-16 was trained with **max** pooling (keep the largest of each 2x2 window). "
+    "The article and Gatys et al. swap in **average** pooling (keep the mean), which passes smoother "
+    "gradients back to g and gives more pleasing images.")
+if block == 1:
+    st.info(f"{layer} is in block 1, before any pooling, so both are the same here. "
+            "Pick a layer in block 2 or deeper to see the difference.", icon=":material/info:")
+try:
+    maps_avg = activations(picture, (layer,), pooling="avg")[layer]
+    maps_max = activations(picture, (layer,), pooling="max")[layer]
+except (imgs.ImageError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+few = list(lessons.strongest_maps(maps_avg, 4))
+pool_cols = st.columns(2)
+with pool_cols[0]:
+    st.markdown("**average pooling** (what style transfer uses)")
+    st.plotly_chart(viz.feature_grid(maps_avg, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
+                    key="vgg_avg")
+with pool_cols[1]:
+    st.markdown("**max pooling** (how VGG-16 was trained)")
+    st.plotly_chart(viz.feature_grid(maps_max, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
+                    key="vgg_max")
+mean_avg, mean_max = float(maps_avg.mean()), float(maps_max.mean())
+m1, m2 = st.columns(2)
+m1.metric("mean activation, average pooling", f"{mean_avg:.3g}")
+m2.metric("mean activation, max pooling", f"{mean_max:.3g}",
+          delta=f"{(mean_max / mean_avg - 1) * 100:+.0f}%" if mean_avg > 0 else None, delta_color="off")
+with st.expander("How pooling works, in numbers"):
+    st.markdown(
+        "A 2x2 window of activations $\\begin{bmatrix}1 & 3\\\\ 0 & 8\\end{bmatrix}$ becomes **3** with "
+        "average pooling and **8** with max pooling. Max pooling keeps only the strongest response and its "
+        "gradient flows to one pixel of the four; average pooling lets all four share it. Deeper layers "
+        "then see a smoother picture, which is why their maps above look softer with average pooling.")

@@ -1,0 +1,118 @@
+"""5. The dog and the upside-down dog: same Gram matrix, different content. Then on a real picture."""
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:  # `streamlit run pages/5_dog.py` on its own
+    sys.path.insert(0, ROOT)
+
+import numpy as np  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from nst import images as imgs  # noqa: E402
+from nst import lessons, viz  # noqa: E402
+from nst.toy import dog_example  # noqa: E402
+from ui.common import features_or_stop, image_picker, load_bundled, samples  # noqa: E402
+from ui.lessons import flip_demo, layer_select, working_copy  # noqa: E402
+
+st.title("5 · The dog and the upside-down dog")
+st.markdown(
+    "The article's thought experiment: a layer with **three feature maps**. In picture A, map 1 fires in "
+    "the shape of a dog and maps 2 and 3 are silent. In picture B the dog is **upside down**. "
+    "Compute both losses by hand, or let the library do it:")
+
+dog = dog_example()
+titles = ["map 1 (dog)", "map 2 (silent)", "map 3 (silent)"]
+for label, maps in (("A: the dog", dog["maps_a"]), ("B: the upside-down dog", dog["maps_b"])):
+    st.markdown(f"**{label}**")
+    st.plotly_chart(viz.heatmap_row([maps[..., k] for k in range(3)], titles, zrange=(0.0, 1.0), height=220,
+                                    value_name="A"),
+                    width="stretch", key=f"dog_{label[0]}")
+
+g_a, g_b = dog["gram_a"], dog["gram_b"]
+left, right, numbers = st.columns([1, 1, 1.1], gap="medium")
+with left:
+    st.plotly_chart(viz.gram_heatmap(g_a, labels=[1, 2, 3], text=True, height=280, title="G(A)"),
+                    width="stretch", key="dog_gram_a")
+with right:
+    st.plotly_chart(viz.gram_heatmap(g_b, labels=[1, 2, 3], text=True, height=280, title="G(B)"),
+                    width="stretch", key="dog_gram_b")
+with numbers:
+    st.metric("content loss L_content(A, B)", f"{dog['content_loss']:.4f}",
+              help="Mean over the 3 maps and 256 positions of (A - B)^2: every pixel where only one dog is, counts.")
+    st.metric("style loss E(A, B)", f"{dog['style_loss']:.4f}",
+              help="Mean over the 3 x 3 entries of (G(A) - G(B))^2.")
+    raw = int(dog["gram_raw_a"][0, 0])
+    m = dog["maps_a"].shape[0] * dog["maps_a"].shape[1]
+    st.markdown(f"$G_{{11}} = {raw}/{m} = {g_a[0, 0]:.4f}$: the dog has {raw} pixels, "
+                "right way up or upside down.")
+
+same = bool(np.array_equal(g_a, g_b))
+st.success(
+    f"**Same Gram matrix{' (exactly)' if same else ''}, different content.** The content loss compares position "
+    f"by position, so it sees that the dog moved: {dog['content_loss']:.4f}. The Gram matrix adds up over all "
+    f"positions, so it only knows *which* maps fire and *together with which*: style loss {dog['style_loss']:g}. "
+    "The style of a picture survives when its parts are moved around; its content does not.",
+    icon=":material/pets:")
+
+# --- a real picture ----------------------------------------------------------------------
+st.header("The same on a real picture")
+features_or_stop()
+with st.sidebar:
+    st.subheader("Picture")
+    image, name = image_picker("Picture", "content", key="dog_image")
+    size = st.select_slider("Working size (px)", [96, 128, 160], value=128, key="dog_size", bind="query-params")
+picture = working_copy(image, size)
+layer = layer_select("Layer l", key="flip_layer", default="block2_conv1")
+others = [n for n in samples()["content"] if n != name]
+other = working_copy(load_bundled(str(samples()["content"][others[0]])), size) if others else None
+
+try:
+    demo = flip_demo(picture, layer, other)
+except (imgs.ImageError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+maps = demo["maps"]
+pick = int(lessons.strongest_maps(maps, 1)[0])
+flipped_maps = demo["cases"]["flipped maps"]
+flipped_input = demo["cases"]["flipped input"]
+st.markdown(
+    "Two ways to turn the picture upside down, compared with $A^l(c)$ of the picture itself "
+    f"(its most active map, {pick}, is shown):\n"
+    "1. **flip the feature maps** (numpy, after VGG-16): exactly the article's dog;\n"
+    "2. **flip the picture** and run VGG-16 again: what an optimiser would actually see.")
+pic_col, flip_col = st.columns(2)
+pic_col.image(picture, caption=f"c: {name}", width=200)
+flip_col.image(np.ascontiguousarray(picture[::-1]), caption="c upside down", width=200)
+top = float(max(maps[..., pick].max(), flipped_input["maps"][..., pick].max())) or 1.0
+st.plotly_chart(viz.heatmap_row([maps[..., pick], flipped_maps["maps"][..., pick], flipped_input["maps"][..., pick]],
+                                [f"A<sup>l</sup><sub>{pick}</sub>(c)", "1. feature maps flipped",
+                                 "2. picture flipped, VGG-16 again"],
+                                zrange=(0.0, top), height=260, value_name="A"),
+                width="stretch", key="dog_real_maps")
+
+rows = [("1. feature maps flipped", flipped_maps), ("2. picture flipped, VGG-16 again", flipped_input)]
+if "other picture" in demo["cases"]:
+    rows.append((f"for scale: another picture ({others[0]})", demo["cases"]["other picture"]))
+st.dataframe(
+    {"compared with c": [r[0] for r in rows],
+     "content loss": [r[1]["content_loss"] for r in rows],
+     "style loss E_l": [r[1]["style_loss"] for r in rows],
+     "max |G - G(c)|": [r[1]["max_gram_diff"] for r in rows]},
+    hide_index=True, width="stretch",
+    column_config={k: st.column_config.NumberColumn(format="%.4g")
+                   for k in ("content loss", "style loss E_l", "max |G - G(c)|")})
+st.caption(f"All at {layer}, against A^l(c) and G^l(c) of the picture the right way up.")
+
+ratio = flipped_input["style_loss"] / demo["cases"]["other picture"]["style_loss"] \
+    if "other picture" in demo["cases"] and demo["cases"]["other picture"]["style_loss"] > 0 else None
+st.markdown(
+    f"- **Flipped feature maps**: the Gram matrix is the same sum in another order, so it is **exactly equal** "
+    f"(up to float rounding: largest difference {flipped_maps['max_gram_diff']:.2g}), while the content loss is "
+    f"{flipped_maps['content_loss']:.4g}. This is the dog.\n"
+    f"- **Flipped picture**: VGG-16's filters are not symmetric under flips (a filter for 'light above dark' "
+    f"does not fire on 'dark above light'), so the Gram matrix is only **approximately** equal: style loss "
+    f"{flipped_input['style_loss']:.4g}"
+    + (f", {ratio:.0%} of the style loss against a different picture." if ratio is not None else ".")
+    + " Close, but not zero; and the content loss is large.")

@@ -1,0 +1,145 @@
+"""6. The loss playground: move alpha, beta, w_l and the tv weight; watch every term of L."""
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:  # `streamlit run pages/6_loss_playground.py` on its own
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from nst import images as imgs  # noqa: E402
+from nst import lessons, viz  # noqa: E402
+from nst.config import PRESETS  # noqa: E402
+from ui.common import features_or_stop, image_picker  # noqa: E402
+from ui.lessons import loss_inputs, stylised_preview, working_copy  # noqa: E402
+
+POWERS = ["0", "1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100", "1e3", "1e4", "1e5"]
+TV_POWERS = ["0", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100"]
+W_STEPS = [round(0.1 * k, 1) for k in range(0, 31)]
+G_CHOICES = ["content c", "noise", "style s", "stylised preview"]
+
+
+def tex(value: float) -> str:
+    """A number for st.latex: 4.668 \\times 10^{4} rather than 4.668e+04."""
+    if value == 0 or 1e-3 <= abs(value) < 1e4:
+        return f"{value:.4g}"
+    mantissa, exponent = f"{value:.3e}".split("e")
+    return rf"{float(mantissa):.4g} \times 10^{{{int(exponent)}}}"
+
+
+st.title("6 · The loss playground")
+st.markdown(
+    "Every term of the total loss for one generated image g, **before anything is optimised**. The network "
+    "runs once; moving a slider only re-weighs the terms, so the bars follow at once. The optimiser "
+    "(page 7) will push g to wherever the **total** is smallest, so whichever weighted term is biggest is "
+    "what it works on first.")
+st.latex(r"L = \alpha\, L_{content} + \beta \sum_l w_l E_l + \lambda_{tv} L_{tv}")
+
+features_or_stop()
+
+with st.sidebar:
+    st.subheader("Images")
+    content, content_name = image_picker("Content image c", "content", key="play_content")
+    style, style_name = image_picker("Style image s", "style", key="play_style")
+    size = st.select_slider("Working size (px)", [96, 128, 160], value=128, key="play_size", bind="query-params")
+
+preset_name = st.segmented_control(
+    "Layers", ["article", "gatys"], default="article", key="preset", bind="query-params",
+    help="article: content at block3_conv3, style at its 7 layers. gatys: content at block4_conv2, "
+         "style at block1..5_conv1.") or "article"
+preset = PRESETS[preset_name]
+content_layers, style_layers = tuple(preset.content_layers), tuple(preset.style_layers)
+
+c = working_copy(content, size)
+s = working_copy(style, size)
+which = st.radio("The generated image g is", G_CHOICES, horizontal=True, key="g", bind="query-params",
+                 help="'stylised preview' runs 30 L-BFGS steps once with the preset's default weights.")
+try:
+    if which == "content c":
+        g = c
+    elif which == "noise":
+        g = lessons.noise_image(c.shape)
+    elif which == "style s":
+        g = imgs.center_crop_to_aspect(s, *c.shape[:2])
+    else:
+        g = stylised_preview(c, s, preset_name)
+    inputs = loss_inputs(g, c, s, content_layers, style_layers)
+except (imgs.ImageError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+# --- the weights ---------------------------------------------------------------------------------
+sliders, pictures = st.columns([3, 2], gap="large")
+with sliders:
+    alpha = float(st.select_slider("α (content weight)", POWERS, value="1", key="alpha", bind="query-params"))
+    beta = float(st.select_slider("β (style weight)", POWERS, value="1e-3", key="beta", bind="query-params"))
+    tv_weight = float(st.select_slider("λ_tv (total variation weight)", TV_POWERS, value="0", key="tv",
+                                       bind="query-params",
+                                       help="Penalises differences between neighbouring pixels: smooths g."))
+with pictures:
+    p1, p2, p3 = st.columns(3)
+    p1.image(c, caption="c", width="stretch")
+    p2.image(s, caption="s", width="stretch")
+    p3.image(g, caption=f"g = {which}", width="stretch")
+
+with st.expander(f"Layer weights w_l ({len(style_layers)} style layers)", expanded=False):
+    st.caption("w_l = 1 for every layer is the article's uniform choice.")
+    wcols = st.columns(min(4, len(style_layers)))
+    layer_weights = {}
+    for k, layer in enumerate(style_layers):
+        layer_weights[layer] = float(wcols[k % len(wcols)].select_slider(
+            f"w {layer}", W_STEPS, value=1.0, key=f"w_{layer}", bind="query-params"))
+
+terms = lessons.combine(inputs, alpha, beta, layer_weights, tv_weight)
+
+# --- the terms -------------------------------------------------------------------------------------
+style_sum = beta * terms["style"]
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("total L", f"{terms['total']:.4g}")
+m2.metric("α L_content", f"{terms['weighted/content']:.4g}")
+m3.metric("β Σ w_l E_l", f"{style_sum:.4g}")
+m4.metric("λ_tv L_tv", f"{terms['weighted/tv']:.4g}")
+if terms["total"] > 0:
+    share = style_sum / terms["total"]
+    st.progress(min(1.0, max(0.0, share)),
+                text=f"style is {share:.0%} of L, content {terms['weighted/content'] / terms['total']:.0%}, "
+                     f"tv {terms['weighted/tv'] / terms['total']:.0%}")
+
+log = st.toggle("Log scale", value=True, key="play_log", help="The terms differ by orders of magnitude.")
+bars = [("α L_content", terms["weighted/content"], "content")]
+bars += [(f"β w E {l.replace('block', 'b').replace('_conv', 'c')}", terms[f"weighted/style/{l}"], "style")
+         for l in style_layers]
+bars += [("λ_tv L_tv", terms["weighted/tv"], "tv"), ("total L", terms["total"], "total")]
+st.plotly_chart(viz.loss_bars(bars, log=log), width="stretch", key="play_bars")
+st.caption("Blue: content; orange: style, one bar per layer l (b2c1 = block2_conv1); grey: total variation; "
+           "black: the total. A term of 0 has no bar on the log scale.")
+
+st.latex(
+    rf"L = {tex(alpha)} \cdot {tex(terms['content'])} + {tex(beta)} \cdot {tex(terms['style'])} "
+    rf"+ {tex(tv_weight)} \cdot {tex(terms['tv'])} = {tex(terms['total'])}")
+
+with st.expander("The terms, unweighted, and how each is normalised"):
+    st.markdown(
+        f"- $L_{{content}}$ at {', '.join(content_layers)} = **{terms['content']:.4g}**: the *mean* over "
+        "feature maps and positions of $(A^l(g) - A^l(c))^2$.\n"
+        "- $G^l_{ij} = \\frac{1}{M_l}\\sum_k F^l_{ik}F^l_{jk}$ (divided by the number of positions $M_l$), "
+        "and $E_l$ = the *mean* over $(i, j)$ of $(G^l_{ij}(g) - G^l_{ij}(s))^2$: 4x Gatys et al.'s $E_l$.\n"
+        "- $L_{style} = \\sum_l w_l E_l$; the article's $M^l$ factor is absorbed into $\\beta$.\n"
+        f"- $L_{{tv}}$ = **{terms['tv']:.4g}**: mean squared difference of neighbouring pixels, down plus across.")
+    st.dataframe(
+        {"layer l": list(style_layers),
+         "E_l": [terms[f"E/{l}"] for l in style_layers],
+         "w_l": [layer_weights[l] for l in style_layers],
+         "β w_l E_l": [terms[f"weighted/style/{l}"] for l in style_layers]},
+        hide_index=True, width="stretch",
+        column_config={k: st.column_config.NumberColumn(format="%.4g") for k in ("E_l", "β w_l E_l")})
+
+with st.expander("Things to try"):
+    st.markdown(
+        "- **g = content c**: the content loss is 0, all of L is style. The optimiser will add style.\n"
+        "- **g = style s**: now the style terms are small and the content term is large.\n"
+        "- **g = noise**: both are large; the first layers' E_l dwarf the others. That is why many "
+        "implementations lower $w_l$ for block 1, or why β must be small.\n"
+        "- Find the β where content and style are **equal** for g = c: around there the result keeps the "
+        "content and takes on the style. The settings live in the URL: copy it to share this balance.")
