@@ -36,7 +36,7 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--init", choices=INITS, help="start from the content image, noise, or the style image")
     g.add_argument("--seed", type=int, help="random seed: the same seed gives the same result")
     g.add_argument("--pooling", choices=("avg", "max"), help="VGG pooling: average (the article's) or max")
-    g.add_argument("--scales", type=int, help="multi-scale: optimise at 1..4 sizes, coarse to fine (default 1)")
+    g.add_argument("--scales", type=int, help="multi-scale: optimise at 1..4 sizes, coarse to fine, half the size each (default 2)")
     g.add_argument("--no-xla", dest="xla", action="store_false", default=None, help="do not compile with XLA")
     g = p.add_argument_group("style options")
     g.add_argument("--preserve-color", choices=PRESERVE_COLOR,

@@ -41,9 +41,9 @@ class StyleConfig:
     preserve_color: str = "none"
     style_scale: float = 1.0
     style_blend: tuple[float, ...] = ()
-    scales: int = 1
+    scales: int = 2
     snapshot_every: int = 0
-    xla: bool = True
+    xla: bool = False
 
     def layer_weights(self) -> dict[str, float]:
         """w_l for every style layer."""

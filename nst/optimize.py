@@ -45,6 +45,25 @@ class Progress:
     evaluations: int = 0           # loss-and-gradient evaluations so far
 
 
+def configure_threads(intra: int | None = None, inter: int = 1) -> tuple[int, int]:
+    """TensorFlow's thread pools: ``intra`` threads inside an op (default: one per core), ``inter`` ops at once.
+
+    The step is a chain of big ops (convolutions, matmuls) that each use every core, so
+    running several ops at once only makes them fight over the cores. TensorFlow takes these
+    settings only before its runtime starts; later calls change nothing. Returns the values in
+    effect (0 = TensorFlow's default).
+    """
+    import os
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(int(intra or os.cpu_count() or 0))
+        tf.config.threading.set_inter_op_parallelism_threads(int(inter))
+    except RuntimeError:
+        pass  # the runtime is already up: keep what it has
+    return (tf.config.threading.get_intra_op_parallelism_threads(),
+            tf.config.threading.get_inter_op_parallelism_threads())
+
+
 @functools.lru_cache(maxsize=4)
 def get_features(weights: str = "hed", pooling: str = "avg", npz_path: str | None = None) -> VGGFeatures:
     """The feature extractor for a weight source, loaded once per process."""
@@ -61,6 +80,25 @@ def scale_sizes(size: int, scales: int, minimum: int = 64) -> list[int]:
 def split_iterations(total: int, parts: int) -> list[int]:
     base, rest = divmod(total, parts)
     return [base + (1 if i >= parts - rest else 0) for i in range(parts)]
+
+
+@tf.custom_gradient
+def _gram(activations: tf.Tensor):
+    """losses.gram_matrix of (1, H, W, C) or (H, W, C) activations, with a cheaper gradient.
+
+    G = F^T F / M for F of shape (M, C); autodiff would take two matmuls and a sum
+    for dL/dF, but dL/dF = F (dL/dG + dL/dG^T) / M is one.
+    """
+    shape = tf.shape(activations)
+    flat = tf.reshape(activations, (-1, shape[-1]))  # (M, C), no copy
+    m = tf.cast(tf.shape(flat)[0], tf.float32)
+    gram = tf.matmul(flat, flat, transpose_a=True) / m
+
+    def grad(upstream):
+        d_flat = tf.matmul(flat, (upstream + tf.transpose(upstream)) / m)
+        return tf.reshape(d_flat, shape)
+
+    return gram, grad
 
 
 class LossModel:
@@ -91,9 +129,14 @@ class LossModel:
         alpha, beta, tv = float(config.alpha), float(config.beta), float(config.tv_weight)
 
         def terms(x):
+            # The same terms as nst.losses computes, written for speed: activations are reshaped
+            # (free) rather than sliced (a copy in the gradient), and the Gram matrix has a
+            # one-matmul gradient (see _gram).
             acts = features(x, self.needed)
-            c_total, c_layers = losses.content_loss({k: acts[k] for k in self.content_layers}, self.content_targets)
-            grams = {k: losses.gram_matrix(acts[k]) for k in self.style_layers}
+            c_layers = {k: tf.reduce_mean(tf.square(acts[k] - self.content_targets[k]))
+                        for k in self.content_layers}
+            c_total = tf.add_n(list(c_layers.values())) if c_layers else tf.constant(0.0)
+            grams = {k: _gram(acts[k]) for k in self.style_layers}
             s_total, s_layers = losses.style_loss(grams, self.style_targets, self.layer_weights)
             tv_term = losses.total_variation_loss(x)
             total = losses.total_loss(c_total, s_total, tv_term, alpha, beta, tv)

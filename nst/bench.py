@@ -1,0 +1,485 @@
+"""python -m nst.bench: how fast is the engine, measured against a plain TensorFlow loop, in one run.
+
+Everything runs in this one process, side by side, on the same images, weights,
+layers and sizes (the machine is noisy, so only ratios from one run mean much):
+
+* the yardstick, a **plain loop** in the keras-io style: a Keras VGG-16 model
+  with every conv layer through block5_conv1 as outputs, the Gram matrix via a
+  channels-first transpose, Keras's Adam on a Variable, one ``tf.function``, no
+  XLA. Its loss is the engine's loss (same layers, same normalisation), checked;
+* **the engine** (:mod:`nst.optimize`): its Adam step and its L-BFGS iteration.
+
+For each: seconds per iteration, GFLOP/s achieved (conv FLOPs counted
+analytically: forward plus input gradient, see :func:`conv_pass_flops`), the
+peak resident memory, and next to them the machine's own float32 matmul
+GFLOP/s measured in the same run. Then the wall time to reach a target loss
+(the loss the plain loop reaches after ``--target-iterations`` Adam steps), and
+the studio's default run (time to the first image and to the end).
+
+``--quick`` runs a small version (< 2 minutes) for the tests.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+
+
+# --- memory ------------------------------------------------------------------
+
+def _status_kb(field: str) -> int:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class PeakRSS:
+    """Peak resident memory (MB) of this process over a ``with`` block.
+
+    Resets the kernel's high-water mark (``/proc/self/clear_refs``) where allowed
+    and reads ``VmHWM``; a thread also samples ``VmRSS`` every few ms, so the
+    figure is right where the reset is not allowed too. TensorFlow's allocations
+    are all in RSS (tracemalloc would not see them).
+    """
+
+    def __init__(self, interval: float = 0.005):
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._reset = False
+
+    def __enter__(self):
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")
+            self._reset = True
+        except OSError:
+            self._reset = False
+        self.peak_kb = _status_kb("VmRSS")
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(self.interval):
+            self.peak_kb = max(self.peak_kb, _status_kb("VmRSS"))
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        if self._reset:
+            self.peak_kb = max(self.peak_kb, _status_kb("VmHWM"))
+        return False
+
+    @property
+    def mb(self) -> float:
+        return self.peak_kb / 1024.0
+
+
+# --- arithmetic --------------------------------------------------------------
+
+def matmul_gflops(n: int = 2048, repeats: int = 6) -> float:
+    """The machine's float32 matmul rate (GFLOP/s) through TensorFlow: best of ``repeats``."""
+    import tensorflow as tf
+
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    tf.matmul(a, b).numpy()
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        tf.matmul(a, b).numpy()
+        best = min(best, time.perf_counter() - t)
+    return 2.0 * n ** 3 / best / 1e9
+
+
+def conv_pass_flops(features, deepest: str, height: int, width: int) -> float:
+    """Conv FLOPs of one loss-and-gradient evaluation: the forward pass through ``deepest``
+    plus the input-gradient pass (the same again, except block1_conv1, whose input gradient,
+    to 3 channels, is cheap). Filter gradients are not needed: the weights are constants."""
+    from .vgg import conv_flops
+
+    forward = conv_flops(features, [deepest], height, width)
+    first = conv_flops(features, ["block1_conv1"], height, width)
+    return 2.0 * forward - first
+
+
+def deepest_layer(layers) -> str:
+    from .weights import LAYERS
+
+    return max(layers, key=LAYERS.index)
+
+
+# --- the yardstick: a plain keras-io style loop --------------------------------
+
+class PlainLoop:
+    """The article's algorithm as a plain TensorFlow program (keras-io's style transfer example).
+
+    A Keras VGG-16 with every conv layer through ``upto`` as an output, Keras's Adam on a
+    Variable, the whole step in one ``tf.function`` without XLA. The loss is the engine's
+    (nst.losses normalisation: Gram / M, means of squares), so both reach comparable values.
+    """
+
+    def __init__(self, features, config, content, style, upto: str = "block5_conv1"):
+        import keras
+        import tensorflow as tf
+
+        from .weights import LAYERS
+
+        self.config = config
+        inputs = keras.Input((None, None, 3))
+        h, outputs, block = inputs, {}, "block1"
+        pool = keras.layers.AveragePooling2D if features.pooling == "avg" else keras.layers.MaxPooling2D
+        self._convs = []
+        for name in LAYERS[: LAYERS.index(upto) + 1]:
+            if not name.startswith(block):
+                block = name.split("_")[0]
+                h = pool(2, 2, padding="same")(h)
+            w, b = features.weights.kernels[name]
+            layer = keras.layers.Conv2D(w.shape[-1], 3, padding="same", activation="relu", name=name)
+            h = layer(h)
+            self._convs.append((layer, w, b))
+            outputs[name] = h
+        self.model = keras.Model(inputs, outputs)
+        for layer, w, b in self._convs:
+            layer.set_weights([w, b])
+        self.mean = features.mean
+        self.content = content
+        self.style = style
+        self.bounds = (-features.mean, 255.0 - features.mean)
+
+    @staticmethod
+    def gram_matrix(x):
+        import tensorflow as tf
+
+        x = tf.transpose(x, (2, 0, 1))  # channels first, as keras-io does
+        f = tf.reshape(x, (tf.shape(x)[0], -1))
+        gram = tf.matmul(f, tf.transpose(f))
+        return gram / tf.cast(tf.shape(f)[1], tf.float32)
+
+    def start(self):
+        """Build the targets and the compiled step (part of the timed run, as in the engine)."""
+        import keras
+        import tensorflow as tf
+
+        cfg = self.config
+        content_x = tf.convert_to_tensor(self.content, tf.float32)[tf.newaxis] - self.mean
+        style_x = tf.convert_to_tensor(self.style, tf.float32)[tf.newaxis] - self.mean
+        content_feats = self.model(content_x)
+        style_feats = self.model(style_x)
+        content_targets = {k: content_feats[k][0] for k in cfg.content_layers}
+        style_targets = {k: self.gram_matrix(style_feats[k][0]) for k in cfg.style_layers}
+        weights = cfg.layer_weights()
+        alpha, beta = float(cfg.alpha), float(cfg.beta)
+        self.x = tf.Variable(content_x)
+        optimizer = keras.optimizers.Adam(learning_rate=float(cfg.learning_rate))
+        low, high = self.bounds
+        model, gram = self.model, self.gram_matrix
+
+        def compute_loss(image):
+            feats = model(image)
+            loss = tf.zeros(())
+            for name, target in content_targets.items():
+                loss += alpha * tf.reduce_mean(tf.square(feats[name][0] - target))
+            for name, target in style_targets.items():
+                loss += beta * weights[name] * tf.reduce_mean(tf.square(gram(feats[name][0]) - target))
+            return loss
+
+        @tf.function(jit_compile=False)
+        def step():
+            with tf.GradientTape() as tape:
+                loss = compute_loss(self.x)
+            grads = tape.gradient(loss, self.x)
+            optimizer.apply_gradients([(grads, self.x)])
+            self.x.assign(tf.clip_by_value(self.x, low, high))
+            return loss
+
+        self.step = step
+        self.loss = tf.function(compute_loss, jit_compile=False)
+        return self
+
+
+# --- timing ------------------------------------------------------------------
+
+def _median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
+
+
+def per_iteration(runners: dict, rounds: int, steps: int, warmup: int = 2) -> dict:
+    """Seconds per call of each runner: interleaved rounds of ``steps`` calls, median round."""
+    for fn in runners.values():
+        for _ in range(warmup):
+            fn()
+    times = {k: [] for k in runners}
+    for _ in range(rounds):
+        for name, fn in runners.items():
+            t = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            times[name].append((time.perf_counter() - t) / steps)
+    return {k: _median(v) for k, v in times.items()}
+
+
+class LbfgsStepper:
+    """Drives the engine's L-BFGS generator one iteration per call (for per-iteration timing)."""
+
+    def __init__(self, model, x0, cap: int = 10_000):
+        from .optimize import _run_lbfgs
+
+        self._gen = _run_lbfgs(model, x0, cap, None)
+        self.iterations = 0
+        self.evaluations = 0
+
+    def __call__(self):
+        _, out, _, n_eval = next(self._gen)
+        self.iterations += 1
+        self.evaluations += n_eval
+        return out
+
+    def close(self):
+        self._gen.close()
+
+
+def _fmt_mb(mb: float) -> str:
+    return f"{mb:7.0f}"
+
+
+def bench_size(features, config, content, style, size, rounds, steps, log):
+    """Per-iteration figures at one size: plain loop, engine Adam step, engine L-BFGS iteration."""
+    import numpy as np
+    import tensorflow as tf
+
+    from .optimize import LossModel, prepare_inputs
+
+    content_s, styles_s = prepare_inputs(content, [style], config, size)
+    h, w = content_s.shape[:2]
+    needed = list(config.content_layers) + list(config.style_layers)
+    flops_engine = conv_pass_flops(features, deepest_layer(needed), h, w)
+    # The plain loop runs forward through block5_conv1; autodiff takes the input gradient back
+    # from the deepest layer the loss uses only.
+    flops_plain = conv_pass_flops(features, deepest_layer(needed), h, w) + (
+        conv_pass_flops(features, "block5_conv1", h, w) - conv_pass_flops(features, deepest_layer(needed), h, w)) / 2
+    rows = []
+    with PeakRSS() as mem_plain:
+        plain = PlainLoop(features, config, content_s, styles_s[0]).start()
+        plain_step = lambda: plain.step().numpy()
+        plain_step()
+    with PeakRSS() as mem_adam:
+        model = LossModel(features, config, content_s, styles_s, [1.0])
+        x0 = features.preprocess(content_s)
+        xv, m, v = tf.Variable(x0), tf.Variable(tf.zeros_like(x0)), tf.Variable(tf.zeros_like(x0))
+        counter = [0]
+
+        def adam_step():
+            counter[0] += 1
+            return float(model.adam_step(xv, m, v, tf.constant(float(counter[0])))["total"])
+
+        adam_step()
+    with PeakRSS() as mem_lbfgs:
+        lbfgs = LbfgsStepper(model, x0)
+        lbfgs()
+    # The timed rounds: plain loop and Adam step interleaved. (Memory: the peak over each
+    # runner's own calls is what it was at its first call, as every step has the same buffers.)
+    # L-BFGS runs in its worker thread, which computes the next iteration while the caller
+    # waits; so it is timed on its own, from one event to the next, right after.
+    with PeakRSS() as mem_all:
+        times = per_iteration({"plain": plain_step, "adam": adam_step}, rounds, steps, warmup=1)
+        lbfgs()
+        ev0, it0 = lbfgs.evaluations, lbfgs.iterations
+        t = time.perf_counter()
+        for _ in range(max(2, rounds * steps)):
+            lbfgs()
+        times["lbfgs"] = (time.perf_counter() - t) / (lbfgs.iterations - it0)
+    evals_per_it = (lbfgs.evaluations - ev0) / max(1, lbfgs.iterations - it0)
+    lbfgs.close()
+    rows.append(("plain loop (keras-io Adam)", times["plain"], flops_plain, max(mem_plain.mb, 0), 1.0))
+    rows.append(("engine Adam step", times["adam"], flops_engine, mem_adam.mb, 1.0))
+    rows.append((f"engine L-BFGS iteration ({evals_per_it:.2f} evals)", times["lbfgs"], flops_engine,
+                 mem_lbfgs.mb, evals_per_it))
+    for name, t, fl, mb, ev in rows:
+        log(f"  {name:<38} {w:>4}x{h:<4} {t:8.3f} {fl * ev / t / 1e9:8.1f} {_fmt_mb(mb)}")
+    log(f"  -> engine Adam step {times['plain'] / times['adam']:.2f}x faster per iteration than the plain loop; "
+        f"per evaluation of loss and gradient, L-BFGS {times['plain'] / (times['lbfgs'] / evals_per_it):.2f}x")
+    log(f"     (peak RSS of the whole process while all three ran: {mem_all.mb:.0f} MB)")
+    del plain, model
+    return times, (h, w)
+
+
+def time_to_target(features, config, content, style, size, iterations, engine_configs, log, check_loss=True):
+    """Wall time for the plain loop's ``iterations`` Adam steps, and for each engine config to beat its loss."""
+    from .optimize import LossModel, prepare_inputs, stylize
+
+    content_s, styles_s = prepare_inputs(content, [style], config, size)
+    plain = PlainLoop(features, config, content_s, styles_s[0])
+    start = time.perf_counter()
+    plain.start()
+    trace = []
+    for i in range(1, iterations + 1):
+        trace.append((float(plain.step()), time.perf_counter() - start))
+    target = float(plain.loss(plain.x))
+    plain_time = time.perf_counter() - start
+    # the plain loop's Adam is not monotone; it counts from the first time it was as low
+    first = next((t for loss, t in trace if loss <= target), plain_time)
+    log(f"  target loss = plain loop's loss after {iterations} Adam iterations: {target:.6g}")
+    if check_loss:
+        model = LossModel(features, config, content_s, styles_s, [1.0])
+        engine_loss = float(model.terms(plain.x)["total"])
+        log(f"  (the engine's loss of that same image: {engine_loss:.6g}; relative difference "
+            f"{abs(engine_loss - target) / target:.1e})")
+    log(f"  {'plain loop (keras-io Adam)':<44} {iterations:5d} its {iterations:5d} evals {plain_time:8.1f} s"
+        f"   1.0x   (first at or below target: {first:.1f} s)")
+    results = {"plain": plain_time}
+    for label, cfg in engine_configs:
+        t0 = time.perf_counter()
+        reached = None
+        last = None
+        full = None
+        for event in stylize(content, [style], cfg, features, image_every=0):
+            last = event
+            if full is None and event.shape == tuple(content_s.shape[:2]):
+                full = event.iteration
+            final_scale = event.shape == tuple(content_s.shape[:2])
+            if final_scale and event.losses and event.losses.get("total", float("inf")) <= target:
+                reached = event
+                break
+        elapsed = time.perf_counter() - t0
+        if reached is not None:
+            results[label] = elapsed
+            log(f"  {label:<44} {reached.iteration:5d} its {reached.evaluations:5d} evals {elapsed:8.1f} s"
+                f" {plain_time / elapsed:6.1f}x")
+        else:
+            loss = last.losses.get("total", float("nan")) if last and last.losses else float("nan")
+            log(f"  {label:<44} not reached in {cfg.iterations} its ({elapsed:.1f} s; loss {loss:.6g})")
+    return target, results
+
+
+def studio_run(features, config, content, style, image_every, log, label):
+    from .optimize import stylize
+
+    t0 = time.perf_counter()
+    first = None
+    last = None
+    with PeakRSS() as mem:
+        for event in stylize(content, [style], config, features, image_every=image_every):
+            if first is None and event.image is not None:
+                first = time.perf_counter() - t0
+            last = event
+    total = time.perf_counter() - t0
+    log(f"  {label:<30} first image {first:6.1f} s   finished {total:6.1f} s   "
+        f"({last.iteration} its, {last.evaluations} evals, {last.shape[1]}x{last.shape[0]}, "
+        f"peak RSS {mem.mb:.0f} MB, status {last.status})")
+    return first, total, last
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown CPU"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m nst.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a small run (< 2 minutes) for the tests")
+    p.add_argument("--sizes", default=None, help="longest sides for the per-iteration figures (default 256,512)")
+    p.add_argument("--big", type=int, default=None, help="one more size that must complete; memory (default 1024, 0 = skip)")
+    p.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds per size (default 5)")
+    p.add_argument("--steps", type=int, default=None, help="iterations per timing round (default 2)")
+    p.add_argument("--target-size", type=int, default=None, help="size of the time-to-target race (default 256)")
+    p.add_argument("--target-iterations", type=int, default=None,
+                   help="Adam iterations of the plain loop that set the target loss (default 500)")
+    p.add_argument("--studio-sizes", default=None, help="sizes of the studio's default run (default 256,512; 0 = skip)")
+    p.add_argument("--image-every", type=int, default=10, help="the studio's image interval (default 10)")
+    p.add_argument("--preset", default="article", help="layers and weights of the race (default: article)")
+    p.add_argument("--content", default=str(ASSETS / "content_chelsea.jpg"))
+    p.add_argument("--style", default=str(ASSETS / "style_swirls.png"))
+    p.add_argument("--weights", default="hed")
+    args = p.parse_args(argv)
+    q = args.quick
+    sizes = [int(s) for s in (args.sizes or ("96" if q else "256,512")).split(",") if int(s)]
+    big = args.big if args.big is not None else (128 if q else 1024)
+    rounds = args.rounds or (2 if q else 5)
+    steps = args.steps or (1 if q else 2)
+    target_size = args.target_size or (96 if q else 256)
+    target_iters = args.target_iterations or (40 if q else 500)
+    studio_sizes = [int(s) for s in (args.studio_sizes or ("96" if q else "256,512")).split(",") if int(s)]
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .optimize import configure_threads
+
+    threads = configure_threads()
+    import numpy as np  # noqa: F401
+    import tensorflow as tf
+
+    from . import images as imgs
+    from .config import StyleConfig, preset
+    from .optimize import get_features
+
+    log = lambda s="": print(s, flush=True)
+    t_start = time.perf_counter()
+    log(f"nst.bench{' --quick' if q else ''}: {os.cpu_count()} CPU cores ({_cpu_model()}), "
+        f"TensorFlow {tf.__version__}, threads intra_op={threads[0]} inter_op={threads[1]}, "
+        f"oneDNN {'off' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '0' else 'on'}")
+    features = get_features(args.weights, "avg")
+    content = imgs.load_image(args.content)
+    style = imgs.load_image(args.style)
+    config = preset(args.preset, xla=False)
+    log(f"images {Path(args.content).name} + {Path(args.style).name}; weights {args.weights}; preset "
+        f"{config.preset}: content {','.join(config.content_layers)}, style {','.join(config.style_layers)}, "
+        f"alpha {config.alpha:g}, beta {config.beta:g}, Adam lr {config.learning_rate:g}")
+    mm0 = matmul_gflops()
+    log(f"machine float32 matmul (2048^2, best of 6): {mm0:.1f} GFLOP/s")
+    log("")
+    log("per iteration (median of interleaved rounds)    size     s/it  GFLOP/s  peakRSS MB")
+    per_size = {}
+    for size in sizes:
+        per_size[size] = bench_size(features, config, content, style, size, rounds, steps, log)
+    if big:
+        log(f"big run at {big} px (must complete):")
+        bench_size(features, config, content, style, big, 1, 1, log)
+    log("")
+    log(f"time to target loss at {target_size} px (from Run, net loaded; engine stops at the target)")
+    race = config.replace(size=target_size)
+    engine_configs = [
+        ("engine L-BFGS, 1 scale", race.replace(optimizer="lbfgs", scales=1, iterations=target_iters)),
+        ("engine L-BFGS, 2 scales (coarse 1/2 size)", race.replace(
+            optimizer="lbfgs", scales=2, iterations=2 * max(10, target_iters // 5))),
+        ("engine Adam, 1 scale", race.replace(optimizer="adam", scales=1, iterations=target_iters)),
+    ]
+    time_to_target(features, config, content, style, target_size, target_iters, engine_configs, log)
+    log("")
+    default = StyleConfig()
+    log(f"studio default run (StyleConfig(): preset {default.preset}, {default.optimizer}, {default.iterations} its, "
+        f"beta {default.beta:g}, scales {default.scales}, xla {default.xla}; image every {args.image_every} its)")
+    for size in studio_sizes:
+        its = default.iterations if not q else 20
+        studio_run(features, default.replace(size=size, iterations=its), content, style, args.image_every, log,
+                   f"at {size} px")
+    mm1 = matmul_gflops()
+    log("")
+    log(f"machine float32 matmul at the end: {mm1:.1f} GFLOP/s (start {mm0:.1f}); bench took "
+        f"{time.perf_counter() - t_start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""`python -m nst.bench --quick` runs and prints every figure the Performance section quotes."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.timeout(300) if hasattr(pytest.mark, "timeout") else (lambda f: f)
+def test_bench_quick_prints_the_figures():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    proc = subprocess.run([sys.executable, "-m", "nst.bench", "--quick"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"matmul .*: [\d.]+ GFLOP/s", out)
+    for row in ("plain loop (keras-io Adam)", "engine Adam step", "engine L-BFGS iteration"):
+        # name, size, seconds per iteration, GFLOP/s, peak RSS in MB
+        assert re.search(re.escape(row) + r".*\d+x\d+\s+[\d.]+\s+[\d.]+\s+\d+", out), row
+    assert "faster per iteration than the plain loop" in out
+    assert re.search(r"big run at \d+ px", out)
+    assert re.search(r"target loss = plain loop's loss after \d+ Adam iterations: [\d.e+]+", out)
+    assert re.search(r"engine L-BFGS, 1 scale\s+\d+ its\s+\d+ evals\s+[\d.]+ s\s+[\d.]+x", out)
+    assert re.search(r"first image\s+[\d.]+ s\s+finished\s+[\d.]+ s", out)
+    assert "status finished" in out
