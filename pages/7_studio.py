@@ -1,0 +1,59 @@
+"""Studio: run neural style transfer for real, watch every loss term fall, stop at any time, download.
+
+The settings live in the link (st.query_params), so a teacher can share a preset.
+Every run is recorded in data/gen_N (result.png, params.json, losses.csv).
+"""
+import streamlit as st
+
+from ui import studio
+from ui.studio_nav import ensure_navigation
+
+ensure_navigation()
+
+st.title("Studio")
+st.markdown(
+    "The generated image **g** starts from the content image (or noise) and is changed, pixel by pixel, "
+    "to lower **L = α·L_content + β·L_style**: stay close to the content image's activations at the "
+    "content layer, and match the style image's **Gram matrices** at the style layers. "
+    "VGG-16 itself never changes; only g does.")
+
+state = st.session_state
+studio.wait_for_previous_run()
+running = bool(state.pop("studio_go", False))
+
+settings, inputs = studio.settings_panel(disabled=running)
+try:
+    config = studio.build_config(settings).validate()
+except ValueError as exc:
+    config = None
+    st.error(str(exc))
+
+buttons = st.columns([1, 1, 5], vertical_alignment="center")
+buttons[0].button("Run", type="primary", key="studio_run", on_click=studio.request_run,
+                  disabled=running or config is None, icon=":material/play_arrow:", width="stretch")
+buttons[1].button("Stop", key="studio_stop", on_click=studio.request_stop, disabled=not running,
+                  icon=":material/stop:", width="stretch",
+                  help="Ends the run after the current iteration and keeps the last image.")
+with buttons[2]:
+    studio.queue_line()
+
+area = {"status": st.empty(), "progress": st.empty()}
+left, right = st.columns([2, 3])
+with left:
+    area["image"] = st.empty()
+with right:
+    area["loss"] = st.empty()
+    area["layers"] = st.empty()
+st.caption("Normalisation: L_content = mean (A(g) − A(c))² at the content layer; G = FᵀF / M (M positions); "
+           "E_l = mean (G(g) − G(s))²; L_style = Σ w_l·E_l. In the charts x is the iteration and y is on a log scale.")
+
+if running and config is not None:
+    studio.run(config, inputs, area)
+    st.rerun()
+elif studio.session_box()["result"]:
+    studio.show_result(studio.session_box()["result"], area)
+else:
+    area["image"].info("Press **Run**: the image will appear here as it forms, with its loss curves on the right.")
+
+st.divider()
+studio.earlier_runs()

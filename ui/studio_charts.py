@@ -1,0 +1,64 @@
+"""Plotly figures of the studio: the loss terms of one run, iteration by iteration.
+
+Rows are those of :class:`nst.pipeline.RunRecorder` (and of ``losses.csv``):
+``iteration``, ``total``, ``content``, ``style``, ``tv``, ``content/<layer>``,
+``style/<layer>``. The losses are stored unweighted; the first chart shows
+what the optimiser adds up (alpha L_content, beta L_style, tv L_tv, total),
+the second every style layer's E_l before its weight w_l.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import plotly.graph_objects as go
+
+COLORS = {"total": "#222222", "content": "#1f77b4", "style": "#d62728", "tv": "#7f7f7f"}
+LAYER_COLORS = ["#e6550d", "#fd8d3c", "#31a354", "#74c476", "#3182bd", "#6baed6", "#756bb1",
+                "#9e9ac8", "#636363", "#969696", "#e7298a", "#66a61e", "#a6761d"]
+
+
+def _positive(values: Sequence[float]) -> list[float | None]:
+    """Log axes cannot show 0 or NaN: leave a gap there instead."""
+    return [v if (v is not None and math.isfinite(v) and v > 0) else None for v in values]
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, font=dict(size=14)), height=height,
+                      margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
+                      hovermode="x unified")
+    fig.update_xaxes(title=None, ticksuffix=" it")
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def loss_figure(rows: Sequence[dict], alpha: float, beta: float, tv_weight: float = 0.0,
+                height: int = 300) -> go.Figure:
+    """Total loss and its weighted parts: L = alpha L_content + beta L_style (+ tv L_tv); log y."""
+    its = [r.get("iteration") for r in rows]
+    fig = go.Figure()
+    parts = [("total", 1.0, "total L"), ("content", alpha, "α·L_content"), ("style", beta, "β·L_style")]
+    if tv_weight:
+        parts.append(("tv", tv_weight, "tv·L_tv"))
+    for key, weight, name in parts:
+        ys = [(r.get(key) * weight) if r.get(key) is not None else None for r in rows]
+        fig.add_trace(go.Scatter(x=its, y=_positive(ys), name=name, mode="lines",
+                                 line=dict(color=COLORS[key], width=3 if key == "total" else 2)))
+    return _layout(fig, "Loss (what the optimiser minimises)", height)
+
+
+def layer_figure(rows: Sequence[dict], height: int = 300) -> go.Figure:
+    """The style loss of every layer, E_l (before w_l), and the content loss per content layer; log y."""
+    its = [r.get("iteration") for r in rows]
+    keys: list[str] = []
+    for r in rows[:1] or [{}]:
+        keys = [k for k in r if k.startswith("style/")] + [k for k in r if k.startswith("content/")]
+    fig = go.Figure()
+    for n, key in enumerate(keys):
+        kind, layer = key.split("/", 1)
+        dash = "dot" if kind == "content" else "solid"
+        name = f"E {layer}" if kind == "style" else f"L_content {layer}"
+        fig.add_trace(go.Scatter(x=its, y=_positive([r.get(key) for r in rows]), name=name, mode="lines",
+                                 line=dict(color=LAYER_COLORS[n % len(LAYER_COLORS)], dash=dash)))
+    return _layout(fig, "Per layer: style E_l (solid), content (dotted)", height)
