@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run app.py`. One page per concept (pages/), a shared sidebar.
+"""Entry point: `streamlit run app.py`. One page per concept (views/; not pages/, so Streamlit's legacy folder router never runs a page without this entry point), a shared sidebar.
 
 The VGG-16 network is loaded once per server process (st.cache_resource in
 ui/common.py) and shared by every browser session and page.
@@ -13,13 +13,13 @@ st.set_page_config(page_title="Neural style transfer, taught", page_icon="🎨",
                    initial_sidebar_state="expanded")
 
 PAGES = [  # file, title, icon: the walkthrough in order
-    ("pages/1_why.py", "Why style transfer", ":material/lightbulb:"),
-    ("pages/2_inside_vgg.py", "Inside VGG-16", ":material/layers:"),
-    ("pages/3_content.py", "Content", ":material/image:"),
-    ("pages/4_style_gram.py", "Style & the Gram matrix", ":material/grid_on:"),
-    ("pages/5_dog.py", "The dog and the upside-down dog", ":material/pets:"),
-    ("pages/6_loss_playground.py", "Loss playground", ":material/tune:"),
-    ("pages/7_studio.py", "Studio", ":material/palette:"),
+    ("views/1_why.py", "Why style transfer", ":material/lightbulb:"),
+    ("views/2_inside_vgg.py", "Inside VGG-16", ":material/layers:"),
+    ("views/3_content.py", "Content", ":material/image:"),
+    ("views/4_style_gram.py", "Style & the Gram matrix", ":material/grid_on:"),
+    ("views/5_dog.py", "The dog and the upside-down dog", ":material/pets:"),
+    ("views/6_loss_playground.py", "Loss playground", ":material/tune:"),
+    ("views/7_studio.py", "Studio", ":material/palette:"),
 ]
 HERE = Path(__file__).resolve().parent
 

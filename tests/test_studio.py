@@ -17,7 +17,7 @@ from PIL import Image
 from nst.runqueue import RunQueue
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "7_studio.py")
+PAGE = str(ROOT / "views" / "7_studio.py")
 TIMEOUT = 180
 
 

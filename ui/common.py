@@ -53,19 +53,19 @@ def _load_upload(data: bytes, name: str) -> np.ndarray:
 
 
 def image_picker(label: str, kind: str, key: str, default: str | None = None,
-                 container=None) -> tuple[np.ndarray | None, str]:
+                 container=None, disabled: bool = False) -> tuple[np.ndarray | None, str]:
     """A bundled image or an upload; returns (RGB array or None, display name).
 
-    ``kind`` is 'content' or 'style'. A bad upload shows one sentence right
+    ``kind`` is 'content' or 'style'; ``disabled`` greys both out (during a run). A bad upload shows one sentence right
     under the uploader and falls back to the bundled choice.
     """
     box = container or st
     options = samples()[kind]
     names = list(options)
     index = names.index(default) if default in names else 0
-    choice = box.selectbox(label, names, index=index, key=f"{key}_pick")
+    choice = box.selectbox(label, names, index=index, key=f"{key}_pick", disabled=disabled)
     upload = box.file_uploader(f"...or upload your own {kind} image (max {UPLOAD_LIMIT_MB} MB)",
-                               type=UPLOAD_TYPES, key=f"{key}_upload")
+                               type=UPLOAD_TYPES, key=f"{key}_upload", disabled=disabled)
     if upload is not None:
         try:
             return _load_upload(upload.getvalue(), upload.name), upload.name

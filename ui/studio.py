@@ -73,7 +73,7 @@ FIELDS: dict[str, tuple[str, Any, str, Any]] = {
     "tv_weight": ("tv", 0.0, "float", None),
     "preserve_color": ("color", "none", "choice", PRESERVE_COLOR),
     "style_scale": ("sscale", 1.0, "float", (0.25, 2.0)),
-    "scales": ("scales", 1, "int", (1, 4)),
+    "scales": ("scales", StyleConfig().scales, "int", (1, 4)),
     "pooling": ("pool", "avg", "choice", ("avg", "max")),
     "every": ("every", 5, "int", (1, 50)),
 }
@@ -239,11 +239,13 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Content image c**: what the picture shows")
-        content, content_name = common.image_picker("Content", "content", KEY("content"), container=st.container())
+        content, content_name = common.image_picker("Content", "content", KEY("content"), container=st.container(),
+                                                    disabled=disabled)
         st.image(content, width="stretch")
     with c2:
         st.markdown("**Style image s**: how it should look")
-        style, style_name = common.image_picker("Style", "style", KEY("style"), container=st.container())
+        style, style_name = common.image_picker("Style", "style", KEY("style"), container=st.container(),
+                                                disabled=disabled)
         st.image(style, width="stretch")
     with c3:
         st.markdown("**A second style** (optional)")
@@ -252,7 +254,7 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
         style2 = None
         style2_name = ""
         if second:
-            style2, style2_name = common.image_picker("Second style", "style", KEY("style2"),
+            style2, style2_name = common.image_picker("Second style", "style", KEY("style2"), disabled=disabled,
                                                       container=st.container())
             st.image(style2, width="stretch")
             st.slider("Share of the second style", 0.0, 1.0, step=0.05, key=KEY("blend"), disabled=disabled,

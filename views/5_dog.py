@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run pages/5_dog.py` on its own
+if ROOT not in sys.path:  # `streamlit run views/5_dog.py` on its own
     sys.path.insert(0, ROOT)
 
 import numpy as np  # noqa: E402

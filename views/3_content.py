@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run pages/3_content.py` on its own
+if ROOT not in sys.path:  # `streamlit run views/3_content.py` on its own
     sys.path.insert(0, ROOT)
 
 import streamlit as st  # noqa: E402

@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run pages/2_inside_vgg.py` on its own
+if ROOT not in sys.path:  # `streamlit run views/2_inside_vgg.py` on its own
     sys.path.insert(0, ROOT)
 
 import streamlit as st  # noqa: E402

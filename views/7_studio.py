@@ -6,9 +6,7 @@ Every run is recorded in data/gen_N (result.png, params.json, losses.csv).
 import streamlit as st
 
 from ui import studio
-from ui.studio_nav import ensure_navigation
 
-ensure_navigation()
 
 st.title("Studio")
 st.markdown(
