@@ -410,6 +410,8 @@ def main(argv=None) -> int:
     p.add_argument("--studio-sizes", default=None, help="sizes of the studio's default run (default 256,512; 0 = skip)")
     p.add_argument("--image-every", type=int, default=10, help="the studio's image interval (default 10)")
     p.add_argument("--preset", default="article", help="layers and weights of the race (default: article)")
+    p.add_argument("--only", default=None,
+                   help="comma-separated parts to run: per-iteration, big, time-to-target, studio (default: all)")
     p.add_argument("--content", default=str(ASSETS / "content_chelsea.jpg"))
     p.add_argument("--style", default=str(ASSETS / "style_swirls.png"))
     p.add_argument("--weights", default="hed")
@@ -422,6 +424,16 @@ def main(argv=None) -> int:
     target_size = args.target_size or (96 if q else 256)
     target_iters = args.target_iterations or (40 if q else 500)
     studio_sizes = [int(s) for s in (args.studio_sizes or ("96" if q else "256,512")).split(",") if int(s)]
+    parts = {"per-iteration", "big", "time-to-target", "studio"}
+    only = set(parts if not args.only else (s.strip() for s in args.only.split(",") if s.strip()))
+    if only - parts:
+        p.error(f"--only: unknown part(s) {', '.join(sorted(only - parts))}; choose from {', '.join(sorted(parts))}")
+    if "per-iteration" not in only:
+        sizes = []
+    if "big" not in only:
+        big = 0
+    if "studio" not in only:
+        studio_sizes = []
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .optimize import configure_threads
@@ -449,15 +461,14 @@ def main(argv=None) -> int:
     mm0 = matmul_gflops()
     log(f"machine float32 matmul (2048^2, best of 6): {mm0:.1f} GFLOP/s")
     log("")
-    log("per iteration (median of interleaved rounds)    size     s/it  GFLOP/s  peakRSS MB")
+    if sizes or big:
+        log("per iteration (median of interleaved rounds)    size     s/it  GFLOP/s  peakRSS MB")
     per_size = {}
     for size in sizes:
         per_size[size] = bench_size(features, config, content, style, size, rounds, steps, log)
     if big:
         log(f"big run at {big} px (must complete):")
         bench_size(features, config, content, style, big, 1, 1, log)
-    log("")
-    log(f"time to target loss at {target_size} px (from Run, net loaded; engine stops at the target)")
     race = config.replace(size=target_size)
     engine_configs = [
         ("engine L-BFGS, 1 scale", race.replace(optimizer="lbfgs", scales=1, iterations=target_iters)),
@@ -465,11 +476,15 @@ def main(argv=None) -> int:
             optimizer="lbfgs", scales=2, iterations=2 * max(10, target_iters // 5))),
         ("engine Adam, 1 scale", race.replace(optimizer="adam", scales=1, iterations=target_iters)),
     ]
-    time_to_target(features, config, content, style, target_size, target_iters, engine_configs, log)
-    log("")
+    if "time-to-target" in only:
+        log("")
+        log(f"time to target loss at {target_size} px (from Run, net loaded; engine stops at the target)")
+        time_to_target(features, config, content, style, target_size, target_iters, engine_configs, log)
     default = StyleConfig()
-    log(f"studio default run (StyleConfig(): preset {default.preset}, {default.optimizer}, {default.iterations} its, "
-        f"beta {default.beta:g}, scales {default.scales}, xla {default.xla}; image every {args.image_every} its)")
+    if studio_sizes:
+        log("")
+        log(f"studio default run (StyleConfig(): preset {default.preset}, {default.optimizer}, {default.iterations} its, "
+            f"beta {default.beta:g}, scales {default.scales}, xla {default.xla}; image every {args.image_every} its)")
     for size in studio_sizes:
         its = default.iterations if not q else 20
         studio_run(features, default.replace(size=size, iterations=its), content, style, args.image_every, log,

@@ -26,27 +26,51 @@ import tensorflow as tf
 
 
 def _drop_batch(features: tf.Tensor) -> tf.Tensor:
+    """(1, H, W, C) or (H, W, C) -> (H, W, C).
+
+    A squeeze (a reshape), not ``features[0]``: the gradient of a slice is a pad (a copy
+    of the whole activation) while the gradient of a reshape is a free reshape.
+    """
     features = tf.convert_to_tensor(features, dtype=tf.float32)
     if features.shape.rank == 4:
-        features = features[0]
+        if features.shape[0] not in (None, 1):
+            raise ValueError(f"expected one image (a batch axis of 1), got {features.shape}")
+        features = tf.squeeze(features, axis=0)
     if features.shape.rank != 3:
         raise ValueError(f"expected activations of shape (H, W, C) or (1, H, W, C), got {features.shape}")
     return features
+
+
+def _gram_with_gradient(flat: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
+    """scale * F^T F for F of shape (M, C), with a one-matmul gradient.
+
+    Autodiff of F^T F takes two matmuls and a sum for dL/dF; since G is symmetric in
+    F, dL/dF = scale * F (dL/dG + dL/dG^T) is one matmul on a (C, C) matrix.
+    """
+
+    @tf.custom_gradient
+    def gram(f):
+        g = tf.matmul(f, f, transpose_a=True) * scale
+
+        def grad(upstream):
+            return tf.matmul(f, (upstream + tf.transpose(upstream)) * scale)
+
+        return g, grad
+
+    return gram(flat)
 
 
 def gram_matrix(features: tf.Tensor, normalize: bool = True) -> tf.Tensor:
     """G_ij = sum_k F_ik F_jk over the positions k of feature maps i and j, shape (C, C).
 
     With ``normalize`` (the default) the sum is divided by the number of
-    positions M = H * W.
+    positions M = H * W. The gradient is the exact one, computed in one matmul
+    (see :func:`_gram_with_gradient`).
     """
     f = _drop_batch(features)
-    c = tf.shape(f)[-1]
-    flat = tf.reshape(f, (-1, c))  # (M, C): one row per position
-    gram = tf.matmul(flat, flat, transpose_a=True)
-    if normalize:
-        gram = gram / tf.cast(tf.shape(flat)[0], tf.float32)
-    return gram
+    flat = tf.reshape(f, (-1, tf.shape(f)[-1]))  # (M, C): one row per position, no copy
+    scale = 1.0 / tf.cast(tf.shape(flat)[0], tf.float32) if normalize else tf.constant(1.0)
+    return _gram_with_gradient(flat, scale)
 
 
 def content_loss_layer(generated: tf.Tensor, content: tf.Tensor) -> tf.Tensor:
@@ -66,7 +90,7 @@ def content_loss(generated: Mapping[str, tf.Tensor], content: Mapping[str, tf.Te
     Returns (total, {layer: L_content^l}); the per-layer terms are unweighted.
     """
     per_layer = {name: content_loss_layer(generated[name], target) for name, target in content.items()}
-    total = tf.add_n([per_layer[n] * float((weights or {}).get(n, 1.0)) for n in per_layer]) \
+    total = tf.add_n([per_layer[n] * _weight((weights or {}).get(n, 1.0)) for n in per_layer]) \
         if per_layer else tf.constant(0.0)
     return total, per_layer
 
@@ -75,10 +99,11 @@ def style_loss(generated_grams: Mapping[str, tf.Tensor], style_grams: Mapping[st
                layer_weights: Mapping[str, float]) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
     """L_style = sum_l w_l E_l over the layers in ``style_grams``.
 
-    Returns (total, {layer: E_l}); the per-layer terms are before w_l.
+    Returns (total, {layer: E_l}); the per-layer terms are before w_l. The weights may be
+    numbers or float32 scalar tensors (so that one compiled loss serves any w_l).
     """
     per_layer = {name: style_loss_layer(generated_grams[name], target) for name, target in style_grams.items()}
-    total = tf.add_n([per_layer[n] * float(layer_weights.get(n, 0.0)) for n in per_layer]) \
+    total = tf.add_n([per_layer[n] * _weight(layer_weights.get(n, 0.0)) for n in per_layer]) \
         if per_layer else tf.constant(0.0)
     return total, per_layer
 
@@ -93,8 +118,13 @@ def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
 
 def total_loss(content_term: tf.Tensor, style_term: tf.Tensor, tv_term: tf.Tensor | None,
                alpha: float, beta: float, tv_weight: float = 0.0) -> tf.Tensor:
-    """L = alpha L_content + beta L_style + tv_weight L_tv."""
+    """L = alpha L_content + beta L_style + tv_weight L_tv (weights: numbers or scalar tensors)."""
     loss = alpha * content_term + beta * style_term
-    if tv_term is not None and tv_weight:
+    if tv_term is not None and (tf.is_tensor(tv_weight) or tv_weight):
         loss = loss + tv_weight * tv_term
     return loss
+
+
+def _weight(w) -> tf.Tensor | float:
+    """A layer weight as a float, or as the float32 tensor it already is (inside a compiled loss)."""
+    return tf.cast(w, tf.float32) if tf.is_tensor(w) else float(w)

@@ -29,3 +29,9 @@ def test_bench_quick_prints_the_figures():
     assert re.search(r"engine L-BFGS, 1 scale\s+\d+ its\s+\d+ evals\s+[\d.]+ s\s+[\d.]+x", out)
     assert re.search(r"first image\s+[\d.]+ s\s+finished\s+[\d.]+ s", out)
     assert "status finished" in out
+
+
+def test_bench_only_refuses_an_unknown_part():
+    proc = subprocess.run([sys.executable, "-m", "nst.bench", "--only", "per-iteration,nonsense"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "nonsense" in proc.stderr

@@ -152,3 +152,121 @@ def test_colour_helpers():
     np.testing.assert_allclose(matched.reshape(-1, 3).mean(0), b.reshape(-1, 3).mean(0), atol=3)
     lum = imgs.luminance_transfer(a, b)
     assert lum.shape == a.shape
+
+
+# --- one formula: the engine's loss is nst.losses, with a one-matmul Gram gradient ----------------
+
+@pytest.mark.parametrize("shape,normalize", [((1, 5, 7, 6), True), ((4, 3, 5), True), ((1, 3, 4, 5), False)])
+def test_gram_matrix_gradient_matches_autodiff(shape, normalize):
+    """losses.gram_matrix's custom gradient equals autodiff of the plain F^T F (/ M) formula."""
+    import tensorflow as tf
+
+    from nst import losses
+
+    rng = np.random.default_rng(7)
+    f = tf.constant(rng.normal(size=shape).astype(np.float32))
+    weights = tf.constant(rng.normal(size=(shape[-1], shape[-1])).astype(np.float32))  # not symmetric
+
+    def plain(x):
+        flat = tf.reshape(x, (-1, shape[-1]))
+        g = tf.matmul(tf.transpose(flat), flat)
+        return g / tf.cast(tf.shape(flat)[0], tf.float32) if normalize else g
+
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(f)
+        fast = losses.gram_matrix(f, normalize=normalize)
+        slow = plain(f)
+        fast_loss = tf.reduce_sum(weights * fast) + tf.reduce_sum(tf.square(fast - 1.0))
+        slow_loss = tf.reduce_sum(weights * slow) + tf.reduce_sum(tf.square(slow - 1.0))
+    np.testing.assert_allclose(fast.numpy(), slow.numpy(), rtol=1e-5, atol=1e-6)
+    g_fast, g_slow = tape.gradient(fast_loss, f), tape.gradient(slow_loss, f)
+    assert g_fast.shape == f.shape
+    np.testing.assert_allclose(g_fast.numpy(), g_slow.numpy(), rtol=1e-4, atol=1e-4)
+    # and against a central finite difference along a random direction, in float64
+    d = rng.normal(size=shape)
+    f64, w64 = f.numpy().astype(np.float64), weights.numpy().astype(np.float64)
+
+    def loss64(x):
+        flat = x.reshape(-1, shape[-1])
+        g = flat.T @ flat / (flat.shape[0] if normalize else 1.0)
+        return (w64 * g).sum() + ((g - 1.0) ** 2).sum()
+
+    eps = 1e-5
+    numeric = (loss64(f64 + eps * d) - loss64(f64 - eps * d)) / (2 * eps)
+    assert float((g_fast.numpy().astype(np.float64) * d).sum()) == pytest.approx(numeric, rel=1e-3)
+
+
+def test_the_engine_loss_is_nst_losses(features, content_image, style_image):
+    """LossModel's terms equal the nst.losses formulas evaluated directly, term by term."""
+    import tensorflow as tf
+
+    from nst import losses
+    from nst.optimize import LossModel
+
+    config = preset("article", size=48, alpha=2.0, beta=1e-2, tv_weight=0.5,
+                    style_weights={"block2_conv1": 3.0})
+    content = imgs.resize_to(content_image, 48)
+    style = imgs.resize_to(style_image, 48)
+    model = LossModel(features, config, content, [style], [1.0])
+    x = features.preprocess(np.clip(content.astype(np.float32) + 20.0, 0, 255))
+    out = {k: float(v) for k, v in model.terms(x).items()}
+    acts = features(x, model.needed)
+    c_total, _ = losses.content_loss({k: acts[k] for k in config.content_layers}, model.content_targets)
+    s_total, _ = losses.style_loss({k: losses.gram_matrix(acts[k]) for k in config.style_layers},
+                                   model.style_targets, config.layer_weights())
+    tv = losses.total_variation_loss(x)
+    total = losses.total_loss(c_total, s_total, tv, 2.0, 1e-2, 0.5)
+    assert out["content"] == pytest.approx(float(c_total), rel=1e-5)
+    assert out["style"] == pytest.approx(float(s_total), rel=1e-5)
+    assert out["tv"] == pytest.approx(float(tv), rel=1e-5)
+    assert out["total"] == pytest.approx(float(total), rel=1e-5)
+    # the gradient is autodiff of the same total
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a = features(x, model.needed)
+        c, _ = losses.content_loss({k: a[k] for k in config.content_layers}, model.content_targets)
+        s, _ = losses.style_loss({k: losses.gram_matrix(a[k]) for k in config.style_layers},
+                                 model.style_targets, config.layer_weights())
+        t = losses.total_loss(c, s, losses.total_variation_loss(x), 2.0, 1e-2, 0.5)
+    expected = tape.gradient(t, x).numpy()
+    got = model.value_and_grad(x)[1].numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-3 * np.abs(expected).max())
+
+
+# --- compiled once: runs of one structure share a trace ------------------------------------------
+
+def test_runs_with_other_weights_reuse_one_trace(features, content_image, style_image):
+    """New alpha, beta, w_l, learning rate, style or optimizer: no retracing for the same shape."""
+    from nst import optimize
+
+    flat = np.full_like(style_image, 90)
+    runs = [dict(optimizer="adam", alpha=1.0), dict(optimizer="lbfgs", beta=0.1),
+            dict(optimizer="adam", learning_rate=1.0, style_weights={"block1_conv1": 0.0}),
+            dict(optimizer="lbfgs", alpha=3.0)]
+    run(content_image, style_image, features, iterations=2, **runs[0])
+    run(content_image, style_image, features, iterations=2, **runs[1])
+    entry = next(e for k, e in optimize._COMPILED.items() if k[-2:] == ((1, 32, 48, 3), False)
+                 and k[3] == tuple(PRESETS["article"].style_layers))
+    before = (entry.traces, [fn.experimental_get_tracing_count()
+                             for fn in (entry.terms, entry.value_and_grad, entry.adam_step)])
+    for changes in runs[2:]:
+        run(content_image, [style_image, flat], features, iterations=2, style_blend=(1.0, 2.0), **changes)
+    after = (entry.traces, [fn.experimental_get_tracing_count()
+                            for fn in (entry.terms, entry.value_and_grad, entry.adam_step)])
+    assert after == before
+    assert len(optimize._COMPILED) <= optimize._COMPILED_MAX
+
+
+def test_lbfgs_restores_the_blas_thread_count(features, content_image, style_image):
+    from nst.optimize import _openblas_setters
+
+    run(content_image, style_image, features, optimizer="lbfgs", iterations=2)
+    before = [get() for get, _ in _openblas_setters()]
+    gen = stylize(content_image, style_image, preset("article", size=48, iterations=50, optimizer="lbfgs"),
+                  features)
+    next(gen)
+    during = [get() for get, _ in _openblas_setters()]
+    gen.close()
+    after = [get() for get, _ in _openblas_setters()]
+    assert after == before
+    assert all(n == 1 for n in during)
