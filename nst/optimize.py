@@ -339,8 +339,10 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
             steps.close()
         if status != "finished":
             break
-    image = _finish_image(current if current is not None else content.astype(np.float32),
-                          imgs.resize_to(content, int(config.size)) if current is None else content_s, config)
+    if current is None:  # not one good iteration (diverged at once): hand back the content image at size
+        content_s = imgs.resize_to(content, int(config.size))
+        current = content_s.astype(np.float32)
+    image = _finish_image(current, content_s, config)
     yield Progress(done_iters, int(config.iterations), last_losses, time.perf_counter() - start,
                    len(sizes) - 1, image.shape[:2], image, True, status, message, evaluations)
 

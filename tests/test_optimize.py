@@ -108,15 +108,24 @@ def test_stop_event_and_closing_end_the_run(features, content_image, style_image
     assert not [t for t in threading.enumerate() if t.name == "nst-lbfgs"]
 
 
-def test_a_diverging_run_stops_and_keeps_the_last_good_image(features, content_image, style_image):
-    config = preset("article", size=48, iterations=30, optimizer="adam", learning_rate=1e12, beta=1e12,
-                    alpha=1e12)
-    events = list(stylize(content_image, style_image, config, features))
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_a_diverging_run_stops_and_keeps_the_last_good_image(features, content_image, style_image, optimizer):
+    """A network whose deepest layer overflows float32 makes the loss infinite at once: the run
+    must stop by itself, say so, and hand back a finite image (the starting one)."""
+    from nst.vgg import VGGFeatures
+    from nst.weights import VGGWeights
+
+    kernels = dict(features.weights.kernels)
+    w, b = kernels["block3_conv3"]
+    kernels["block3_conv3"] = (w * 1e30, b)
+    broken = VGGFeatures(VGGWeights(kernels, features.weights.mean_rgb, "test"))
+    config = preset("article", size=48, iterations=30, optimizer=optimizer)
+    events = list(stylize(content_image, style_image, config, broken))
     last = events[-1]
-    assert last.done
-    if last.status == "diverged":
-        assert "NaN" in last.message and last.image is not None
-        assert np.isfinite(last.image.astype(float)).all()
+    assert last.done and last.status == "diverged"
+    assert "NaN or infinite" in last.message and last.iteration < 30
+    assert last.image is not None and last.image.dtype == np.uint8
+    np.testing.assert_array_equal(last.image, imgs.resize_to(content_image, 48))
 
 
 @pytest.mark.parametrize("changes,match", [
