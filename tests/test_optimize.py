@@ -279,3 +279,22 @@ def test_lbfgs_restores_the_blas_thread_count(features, content_image, style_ima
     after = [get() for get, _ in _openblas_setters()]
     assert after == before
     assert all(n == 1 for n in during)
+
+
+def test_lbfgs_fallback_through_scipy_minimize_matches(features, content_image, style_image, monkeypatch):
+    """Where SciPy's private step function is missing, the public minimize() path runs instead."""
+    import nst.optimize as opt
+
+    direct = run(content_image, style_image, features, iterations=8)[-1]
+    monkeypatch.setattr(opt, "_setulb", lambda: None)
+    events = run(content_image, style_image, features, iterations=8)
+    fallback = events[-1]
+    assert fallback.done and fallback.status == "finished" and fallback.iteration == 8
+    assert fallback.losses["total"] < 0.5 * events[0].losses["total"]
+    np.testing.assert_allclose(fallback.losses["total"], direct.losses["total"], rtol=0.05)
+    stop = threading.Event()
+    config = preset("article", size=48, iterations=200)
+    for event in stylize(content_image, style_image, config, features, stop=stop):
+        if event.iteration == 2:
+            stop.set()
+    assert event.status == "stopped" and not [t for t in threading.enumerate() if t.name == "nst-lbfgs"]
