@@ -38,6 +38,19 @@ def layer_select(label: str, key: str, default: str, options: Sequence[str] = tu
     return box.selectbox(label, options, index=index, key=key, bind="query-params", help=help)
 
 
+def sidebar_picture(heading: str, label: str, kind: str, key: str, size_label: str, size_key: str,
+                    default_size: int, size_help: str) -> tuple[np.ndarray, str, np.ndarray]:
+    """The sidebar's picture picker and working-size slider (in the URL); returns (image, name, working copy)."""
+    from ui.common import image_picker
+
+    with st.sidebar:
+        st.subheader(heading)
+        image, name = image_picker(label, kind, key=key)
+        size = st.select_slider(size_label, [96, 128, 160, 224], value=default_size, key=size_key,
+                                bind="query-params", help=size_help)
+    return image, name, working_copy(image, size)
+
+
 def working_copy(rgb: np.ndarray, size: int) -> np.ndarray:
     """The picture at ``size`` px on its longest side (small: the machine may have 2 CPU cores)."""
     return imgs.resize_to(rgb, int(size))

@@ -10,8 +10,8 @@ import streamlit as st  # noqa: E402
 
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
-from ui.common import features_or_stop, image_picker  # noqa: E402
-from ui.lessons import LAYER_NOTES, activations, layer_select, working_copy  # noqa: E402
+from ui.common import features_or_stop  # noqa: E402
+from ui.lessons import LAYER_NOTES, activations, layer_select, sidebar_picture  # noqa: E402
 
 st.title("2 · Inside VGG-16: what each layer sees")
 st.markdown(
@@ -22,15 +22,12 @@ st.markdown(
 
 features_or_stop()
 
-with st.sidebar:
-    st.subheader("Picture and layer")
-    image, name = image_picker("Picture", "content", key="vgg_image")
-    size = st.select_slider("Picture size (longest side, px)", [96, 128, 160, 224], value=160, key="vgg_size",
-                            bind="query-params", help="Smaller is faster; block 5 sees the picture at 1/16 of this.")
+image, name, picture = sidebar_picture("Picture and layer", "Picture", "content", "vgg_image",
+                                       "Picture size (longest side, px)", "vgg_size", 160,
+                                       "Smaller is faster; block 5 sees the picture at 1/16 of this.")
 
 layer = layer_select("Layer l", key="layer", default="block3_conv1")
 block = lessons.block_of(layer)
-picture = working_copy(image, size)
 try:
     maps = activations(picture, (layer,))[layer]
 except (imgs.ImageError, ValueError) as exc:

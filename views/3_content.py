@@ -12,9 +12,9 @@ import streamlit as st  # noqa: E402
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.weights import LAYERS  # noqa: E402
-from ui.common import features_or_stop, image_picker  # noqa: E402
+from ui.common import features_or_stop  # noqa: E402
 from ui.lessons import (LAYER_NOTES, content_comparison, layer_select, remember, remembered,  # noqa: E402
-                        run_reconstructions, show_images, working_copy)
+                        run_reconstructions, show_images, sidebar_picture)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -28,14 +28,10 @@ st.caption("$C_l$ feature maps, $M_l = H_l W_l$ positions: the *mean* squared di
 
 features_or_stop()
 
-with st.sidebar:
-    st.subheader("Content image c")
-    image, name = image_picker("Content image c", "content", key="content_image")
-    size = st.select_slider("Working size (px)", [96, 128, 160, 224], value=128, key="content_size",
-                            bind="query-params",
-                            help="Longest side of c and g; smaller is faster.")
+image, name, picture = sidebar_picture("Content image c", "Content image c", "content", "content_image",
+                                       "Working size (px)", "content_size", 128,
+                                       "Longest side of c and g; smaller is faster.")
 
-picture = working_copy(image, size)
 layer = layer_select("Content layer l", key="content_layer", default="block3_conv3",
                      help="The article uses its top-most layer, block3_conv3; Gatys et al. use block4_conv2.")
 if layer in LAYER_NOTES:

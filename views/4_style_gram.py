@@ -12,9 +12,9 @@ import streamlit as st  # noqa: E402
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.config import GATYS_STYLE_LAYERS  # noqa: E402
-from ui.common import features_or_stop, image_picker  # noqa: E402
+from ui.common import features_or_stop  # noqa: E402
 from ui.lessons import (activations, layer_select, remember, remembered, run_reconstructions,  # noqa: E402
-                        show_images, working_copy)
+                        show_images, sidebar_picture)
 
 st.title("4 · Style and the Gram matrix")
 st.markdown(
@@ -30,14 +30,9 @@ st.caption("$F^l_{ik}$ is $A^l$ with the positions flattened: map $i$ at positio
 
 features_or_stop()
 
-with st.sidebar:
-    st.subheader("Style image s")
-    image, name = image_picker("Style image s", "style", key="gram_image")
-    size = st.select_slider("Working size (px)", [96, 128, 160, 224], value=128, key="gram_size",
-                            bind="query-params",
-                            help="Longest side of s; smaller is faster.")
+image, name, picture = sidebar_picture("Style image s", "Style image s", "style", "gram_image",
+                                       "Working size (px)", "gram_size", 128, "Longest side of s; smaller is faster.")
 
-picture = working_copy(image, size)
 layer = layer_select("Layer l", key="style_layer", default="block2_conv1")
 try:
     maps = activations(picture, (layer,))[layer]
