@@ -104,9 +104,10 @@ def test_stop_keeps_the_partial_image(page, app_url, data_dir):
 
 
 def test_three_sessions_queue_and_each_get_their_own_result(new_page, app_url, data_dir):
+    # runs long enough (several seconds each) that the later two are seen waiting, however fast the engine gets
     pages = [new_page() for _ in range(3)]
     for p in pages:
-        open_studio(p, app_url, "?size=64&iters=40&every=5")
+        open_studio(p, app_url, "?size=128&iters=80&every=5")
     started = time.monotonic()
     for p in pages:
         p.get_by_role("button", name="Run").click()
@@ -118,7 +119,7 @@ def test_three_sessions_queue_and_each_get_their_own_result(new_page, app_url, d
             if not finished[i]:
                 if p.get_by_text(re.compile(r"You are number [23] in the queue")).count():
                     saw_queue = True
-                finished[i] = p.get_by_text("Finished 40 iterations").count() > 0
+                finished[i] = p.get_by_text("Finished 80 iterations").count() > 0
         pages[0].wait_for_timeout(200)
     assert saw_queue, "no session showed its place in the queue"
     gens = []
@@ -130,7 +131,7 @@ def test_three_sessions_queue_and_each_get_their_own_result(new_page, app_url, d
     assert len(set(gens)) == 3, gens
     for gen in gens:
         params = json.loads((data_dir / gen / "params.json").read_text())
-        assert params["status"] == "finished" and params["iterations_done"] == 40
+        assert params["status"] == "finished" and params["iterations_done"] == 80
 
 
 def test_a_closed_tab_gives_its_slot_to_the_next_in_line(new_page, app_url, data_dir):
