@@ -51,6 +51,24 @@ def sidebar_picture(heading: str, label: str, kind: str, key: str, size_label: s
     return image, name, working_copy(image, size)
 
 
+def reconstruction_settings(prefix: str) -> tuple[int, int]:
+    """(size px, L-BFGS iterations) for a page's reconstructions, in an expander."""
+    with st.expander("Reconstruction settings"):
+        s1, s2 = st.columns(2)
+        size = s1.select_slider("Size (px)", [64, 96, 128], value=96, key=f"{prefix}_recon_size")
+        iterations = s2.select_slider("L-BFGS iterations", [5, 20, 40, 80], value=40, key=f"{prefix}_recon_iters")
+    return size, iterations
+
+
+def layer_maps_or_stop(picture: np.ndarray, layer: str) -> np.ndarray:
+    """A^l of ``picture`` at ``layer`` (H_l, W_l, C_l), or one error line in the page and the end of this run."""
+    try:
+        return activations(picture, (layer,))[layer]
+    except (imgs.ImageError, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
+
+
 def working_copy(rgb: np.ndarray, size: int) -> np.ndarray:
     """The picture at ``size`` px on its longest side (small: the machine may have 2 CPU cores)."""
     return imgs.resize_to(rgb, int(size))

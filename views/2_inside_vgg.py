@@ -11,7 +11,7 @@ import streamlit as st  # noqa: E402
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import LAYER_NOTES, activations, layer_select, sidebar_picture  # noqa: E402
+from ui.lessons import LAYER_NOTES, activations, layer_maps_or_stop, layer_select, sidebar_picture  # noqa: E402
 
 st.title("2 · Inside VGG-16: what each layer sees")
 st.markdown(
@@ -28,11 +28,7 @@ image, name, picture = sidebar_picture("Picture and layer", "Picture", "content"
 
 layer = layer_select("Layer l", key="layer", default="block3_conv1")
 block = lessons.block_of(layer)
-try:
-    maps = activations(picture, (layer,))[layer]
-except (imgs.ImageError, ValueError) as exc:
-    st.error(str(exc))
-    st.stop()
+maps = layer_maps_or_stop(picture, layer)
 
 h, w, c = maps.shape
 note = f" ({LAYER_NOTES[layer]})" if layer in LAYER_NOTES else ""

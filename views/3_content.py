@@ -14,7 +14,7 @@ from nst import lessons, viz  # noqa: E402
 from nst.weights import LAYERS  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
 from ui.lessons import (LAYER_NOTES, content_comparison, layer_select, remember, remembered,  # noqa: E402
-                        run_reconstructions, show_images, sidebar_picture)
+                        reconstruction_settings, run_reconstructions, show_images, sidebar_picture)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -96,10 +96,7 @@ st.markdown(
     "Start g as **noise** and change it until $A^l(g) = A^l(c)$ at a single layer, with $\\alpha = 1$, "
     "$\\beta = 0$ (no style). What comes back is what that layer keeps: low layers return the picture "
     "almost exactly; high layers keep the objects and their arrangement but lose exact colours and pixels.")
-with st.expander("Reconstruction settings"):
-    s1, s2 = st.columns(2)
-    recon_size = s1.select_slider("Size (px)", [64, 96, 128], value=96, key="content_recon_size")
-    iterations = s2.select_slider("L-BFGS iterations", [5, 20, 40, 80], value=40, key="content_recon_iters")
+recon_size, iterations = reconstruction_settings("content")
 layers = list(lessons.RECONSTRUCTION_LAYERS)
 digest = hashlib.md5(picture.tobytes()).hexdigest()
 params = (digest, picture.shape, recon_size, iterations)

@@ -13,8 +13,8 @@ from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.config import GATYS_STYLE_LAYERS  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (activations, layer_select, remember, remembered, run_reconstructions,  # noqa: E402
-                        show_images, sidebar_picture)
+from ui.lessons import (layer_maps_or_stop, layer_select, reconstruction_settings, remember, remembered,  # noqa: E402
+                        run_reconstructions, show_images, sidebar_picture)
 
 st.title("4 · Style and the Gram matrix")
 st.markdown(
@@ -34,11 +34,7 @@ image, name, picture = sidebar_picture("Style image s", "Style image s", "style"
                                        "Working size (px)", "gram_size", 128, "Longest side of s; smaller is faster.")
 
 layer = layer_select("Layer l", key="style_layer", default="block2_conv1")
-try:
-    maps = activations(picture, (layer,))[layer]
-except (imgs.ImageError, ValueError) as exc:
-    st.error(str(exc))
-    st.stop()
+maps = layer_maps_or_stop(picture, layer)
 h, w, c = maps.shape
 gram = lessons.gram(maps)
 
@@ -101,10 +97,7 @@ st.markdown(
     "Start g as **noise** and change it until its Gram matrices match those of s, with $\\alpha = 0$ "
     "(no content) and uniform $w_l$, on a growing set of layers. One layer gives colour and fine grain; "
     "adding deeper layers brings larger and larger structures of the style, but never its layout.")
-with st.expander("Reconstruction settings"):
-    s1, s2 = st.columns(2)
-    recon_size = s1.select_slider("Size (px)", [64, 96, 128], value=96, key="gram_recon_size")
-    iterations = s2.select_slider("L-BFGS iterations", [5, 20, 40, 80], value=40, key="gram_recon_iters")
+recon_size, iterations = reconstruction_settings("gram")
 sets = lessons.growing_layer_sets(GATYS_STYLE_LAYERS)
 labels = ["block1_conv1"] + [f"+ {s[-1]}" for s in sets[1:]]
 params = (context[1], picture.shape, recon_size, iterations)
