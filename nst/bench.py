@@ -253,6 +253,133 @@ class LbfgsStepper:
         self._gen.close()
 
 
+def conv_floor(features, layers, x0):
+    """A callable timing the floor of one iteration: the conv layers through the deepest of
+    ``layers``, forward and input gradient, with ReLU and pooling but no loss (the gradient
+    of a fixed random projection of each layer). No style transfer step can do less with
+    exact float32 convolutions."""
+    import tensorflow as tf
+
+    layers = list(dict.fromkeys(layers))
+    x = tf.constant(x0)
+    shapes = {k: v.shape for k, v in features(x, layers).items()}
+    rng = tf.random.Generator.from_seed(0)
+    probes = {k: rng.normal(s) for k, s in shapes.items()}
+
+    @tf.function(autograph=False)
+    def floor(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            acts = features(x, layers)
+            loss = tf.add_n([tf.reduce_sum(acts[k] * probes[k]) for k in layers])
+        return tape.gradient(loss, x)
+
+    return lambda: floor(x).numpy()
+
+
+# --- cheaper arithmetic? ------------------------------------------------------
+
+# Winograd F(2x2, 3x3) (Lavin & Gray 2016): 16 multiplies per 2x2 outputs instead of 36.
+_WINO_BT = ((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1))
+_WINO_G = ((1, 0, 0), (.5, .5, .5), (.5, -.5, .5), (0, 0, 1))
+_WINO_AT = ((1, 1, 1, 0), (0, 1, -1, -1))
+
+
+def _combine(coefs, terms):
+    out = None
+    for c, t in zip(coefs, terms):
+        if c:
+            t = t if c == 1 else -t if c == -1 else t * float(c)
+            out = t if out is None else out + t
+    return out
+
+
+def winograd_conv(x, u):
+    """3x3 'SAME' convolution of x (1, H, W, C) by Winograd F(2x2, 3x3); u = winograd_kernel(w)."""
+    import tensorflow as tf
+
+    h, w, c = x.shape[1], x.shape[2], x.shape[3]
+    th, tw = -(-h // 2), -(-w // 2)
+    xp = tf.pad(x[0], [[1, 2 * th + 1 - h], [1, 2 * tw + 1 - w], [0, 0]])
+    rows = [tf.strided_slice(xp, [i, 0, 0], [i + 2 * th - 1, 2 * tw + 2, c], [2, 1, 1]) for i in range(4)]
+    v = []
+    for r in (_combine(b, rows) for b in _WINO_BT):
+        cols = [tf.strided_slice(r, [0, j, 0], [th, j + 2 * tw - 1, c], [1, 2, 1]) for j in range(4)]
+        v += [_combine(b, cols) for b in _WINO_BT]
+    m = tf.matmul(tf.reshape(tf.stack(v), (16, th * tw, c)), u)  # the 16 products, as matmuls
+    m = [[m[4 * i + j] for j in range(4)] for i in range(4)]
+    t = [[_combine(a, [m[i][j] for i in range(4)]) for j in range(4)] for a in _WINO_AT]
+    y = tf.stack([_combine(a, t[r]) for r in range(2) for a in _WINO_AT])
+    y = tf.transpose(tf.reshape(y, (2, 2, th, tw, -1)), (2, 0, 3, 1, 4))
+    return tf.reshape(y, (1, 2 * th, 2 * tw, -1))[:, :h, :w]
+
+
+def winograd_kernel(w):
+    import numpy as np
+
+    g = np.asarray(_WINO_G)
+    u = np.einsum("ai,ijck,bj->abck", g, np.asarray(w, np.float64), g)
+    return u.reshape(16, *w.shape[2:]).astype(np.float32)
+
+
+def arithmetic(features, layers, height, width, log, repeats=5):
+    """Each conv layer the loss needs, forward + input gradient, with cheaper arithmetic:
+    float32 (what the engine runs), bfloat16 and float16 (oneDNN; this CPU has AVX512-BF16
+    and AVX512-FP16 but no AMX), and Winograd F(2x2,3x3) in float32 compiled by XLA
+    (2.25x fewer multiplies; the tile transforms cost memory traffic)."""
+    import numpy as np
+    import tensorflow as tf
+
+    from .weights import LAYERS
+
+    deepest = deepest_layer(layers)
+    rng = np.random.default_rng(0)
+    log(f"  {'layer':<14} {'input':>13}   {'float32':>16} {'bfloat16':>16} {'float16':>16} "
+        f"{'Winograd+XLA':>16}   (ms, GFLOP/s; max error of Winograd)")
+    totals = {}
+    for name in LAYERS[1: LAYERS.index(deepest) + 1]:  # block1_conv1 (3 channels in) is cheap
+        h, w, k = features.layer_shape(name, height, width)
+        kernel = features.weights.kernels[name][0]
+        c = kernel.shape[2]
+        x = tf.constant(rng.standard_normal((1, h, w, c)).astype(np.float32))
+        wk = tf.constant(kernel)
+        u = tf.constant(winograd_kernel(kernel))
+        variants = {
+            "float32": (lambda x: tf.nn.conv2d(x, wk, 1, "SAME"), False),
+            "bfloat16": (lambda x: tf.cast(tf.nn.conv2d(tf.cast(x, tf.bfloat16), tf.cast(wk, tf.bfloat16), 1,
+                                                        "SAME"), tf.float32), False),
+            "float16": (lambda x: tf.cast(tf.nn.conv2d(tf.cast(x, tf.float16), tf.cast(wk, tf.float16), 1,
+                                                       "SAME"), tf.float32), False),
+            "winograd": (lambda x: winograd_conv(x, u), True),
+        }
+        flops = 2 * 2.0 * h * w * 9 * c * k
+        cells = []
+        for label, (conv, xla) in variants.items():
+            def pass_(x, conv=conv):
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    y = tf.nn.relu(conv(x))
+                    loss = tf.reduce_sum(y * y)
+                return tape.gradient(loss, x)
+
+            fn = tf.function(pass_, jit_compile=xla, autograph=False)
+            fn(x)
+            runs = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                fn(x).numpy()
+                runs.append(time.perf_counter() - t)
+            best = _median(runs)
+            totals[label] = totals.get(label, 0.0) + best
+            cells.append(f"{best * 1e3:6.1f} {flops / best / 1e9:5.0f}")
+        ref = tf.nn.conv2d(x, wk, 1, "SAME")
+        err = float(tf.reduce_max(tf.abs(tf.function(winograd_conv, jit_compile=True)(x, u) - ref))
+                    / tf.reduce_max(tf.abs(ref)))
+        log(f"  {name:<14} {f'{w}x{h}x{c}':>13}   " + " ".join(f"{cell:>16}" for cell in cells) + f"   {err:.0e}")
+    log(f"  {'sum':<14} {'':>13}   " + " ".join(f"{totals[k] * 1e3:10.1f}      " for k in totals))
+    return totals
+
+
 def _fmt_mb(mb: float) -> str:
     return f"{mb:7.0f}"
 
@@ -291,12 +418,13 @@ def bench_size(features, config, content, style, size, rounds, steps, log):
     with PeakRSS() as mem_lbfgs:
         lbfgs = LbfgsStepper(model, x0)
         lbfgs()
+    floor = conv_floor(features, needed, x0)
     # The timed rounds: plain loop and Adam step interleaved. (Memory: the peak over each
     # runner's own calls is what it was at its first call, as every step has the same buffers.)
     # L-BFGS runs in its worker thread, which computes the next iteration while the caller
     # waits; so it is timed on its own, from one event to the next, right after.
     with PeakRSS() as mem_all:
-        times = per_iteration({"plain": plain_step, "adam": adam_step}, rounds, steps, warmup=1)
+        times = per_iteration({"plain": plain_step, "adam": adam_step, "floor": floor}, rounds, steps, warmup=1)
         lbfgs()
         ev0, it0 = lbfgs.evaluations, lbfgs.iterations
         t = time.perf_counter()
@@ -309,10 +437,14 @@ def bench_size(features, config, content, style, size, rounds, steps, log):
     rows.append(("engine Adam step", times["adam"], flops_engine, mem_adam.mb, 1.0))
     rows.append((f"engine L-BFGS iteration ({evals_per_it:.2f} evals)", times["lbfgs"], flops_engine,
                  mem_lbfgs.mb, evals_per_it))
+    rows.append(("floor: the convolutions alone", times["floor"], flops_engine, 0.0, 1.0))
     for name, t, fl, mb, ev in rows:
-        log(f"  {name:<38} {w:>4}x{h:<4} {t:8.3f} {fl * ev / t / 1e9:8.1f} {_fmt_mb(mb)}")
+        log(f"  {name:<38} {w:>4}x{h:<4} {t:8.3f} {fl * ev / t / 1e9:8.1f} {_fmt_mb(mb) if mb else '      -'}")
     log(f"  -> engine Adam step {times['plain'] / times['adam']:.2f}x faster per iteration than the plain loop; "
         f"per evaluation of loss and gradient, L-BFGS {times['plain'] / (times['lbfgs'] / evals_per_it):.2f}x")
+    log(f"     floor: forward + input gradient of the conv layers the loss needs (ReLU and pooling included, "
+        f"no loss) takes {times['floor']:.3f} s, {times['plain'] / times['floor']:.2f}x faster than the plain "
+        f"loop; a 1.4x step would have to take {times['plain'] / 1.4:.3f} s")
     log(f"     (peak RSS of the whole process while all three ran: {mem_all.mb:.0f} MB)")
     del plain, model
     return times, (h, w)
@@ -411,7 +543,8 @@ def main(argv=None) -> int:
     p.add_argument("--image-every", type=int, default=10, help="the studio's image interval (default 10)")
     p.add_argument("--preset", default="article", help="layers and weights of the race (default: article)")
     p.add_argument("--only", default=None,
-                   help="comma-separated parts to run: per-iteration, big, time-to-target, studio (default: all)")
+                   help="comma-separated parts to run: per-iteration, arithmetic, big, time-to-target, studio "
+                        "(default: all)")
     p.add_argument("--content", default=str(ASSETS / "content_chelsea.jpg"))
     p.add_argument("--style", default=str(ASSETS / "style_swirls.png"))
     p.add_argument("--weights", default="hed")
@@ -424,7 +557,7 @@ def main(argv=None) -> int:
     target_size = args.target_size or (96 if q else 256)
     target_iters = args.target_iterations or (40 if q else 500)
     studio_sizes = [int(s) for s in (args.studio_sizes or ("96" if q else "256,512")).split(",") if int(s)]
-    parts = {"per-iteration", "big", "time-to-target", "studio"}
+    parts = {"per-iteration", "arithmetic", "big", "time-to-target", "studio"}
     only = set(parts if not args.only else (s.strip() for s in args.only.split(",") if s.strip()))
     if only - parts:
         p.error(f"--only: unknown part(s) {', '.join(sorted(only - parts))}; choose from {', '.join(sorted(parts))}")
@@ -469,6 +602,15 @@ def main(argv=None) -> int:
     if big:
         log(f"big run at {big} px (must complete):")
         bench_size(features, config, content, style, big, 1, 1, log)
+    if "arithmetic" in only:
+        from .optimize import prepare_inputs
+
+        for size in sizes or [target_size]:
+            ch, cw = prepare_inputs(content, [style], config, size)[0].shape[:2]
+            log(f"cheaper arithmetic? each conv layer of the loss at {cw}x{ch}, forward + input gradient "
+                f"(median of 5)")
+            arithmetic(features, list(config.content_layers) + list(config.style_layers), ch, cw, log,
+                       repeats=3 if q else 5)
     race = config.replace(size=target_size)
     engine_configs = [
         ("engine L-BFGS, 1 scale", race.replace(optimizer="lbfgs", scales=1, iterations=target_iters)),

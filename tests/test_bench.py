@@ -23,6 +23,14 @@ def test_bench_quick_prints_the_figures():
         # name, size, seconds per iteration, GFLOP/s, peak RSS in MB
         assert re.search(re.escape(row) + r".*\d+x\d+\s+[\d.]+\s+[\d.]+\s+\d+", out), row
     assert "faster per iteration than the plain loop" in out
+    assert re.search(r"floor: the convolutions alone\s+\d+x\d+\s+[\d.]+\s+[\d.]+", out)
+    assert re.search(r"a 1.4x step would have to take [\d.]+ s", out)
+    # the arithmetic table: every conv layer after block1_conv1 through the deepest one the
+    # loss needs, four timings each and Winograd's error against the direct convolution
+    rows = re.findall(r"^  (block\d_conv\d)\s+\d+x\d+x\d+((?:\s+[\d.]+\s+\d+){4})\s+([\d.e+-]+)$", out, re.M)
+    assert [r[0] for r in rows] == ["block1_conv2", "block2_conv1", "block2_conv2", "block3_conv1",
+                                    "block3_conv2", "block3_conv3"]
+    assert all(float(r[2]) < 1e-4 for r in rows), rows
     assert re.search(r"big run at \d+ px", out)
     assert re.search(r"target loss = plain loop's loss after \d+ Adam iterations: [\d.e+]+", out)
     assert re.search(r"engine L-BFGS, 1 scale\s+\d+ its\s+\d+ evals\s+[\d.]+ s\s+[\d.]+x", out)
