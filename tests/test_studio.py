@@ -300,6 +300,26 @@ def test_adam_with_two_styles_and_two_scales_runs_from_the_page(at, data_dir):
     assert cfg["style_blend"] == [0.5, 0.5] and len(params["inputs"]["styles"]) == 2
     with Image.open(data_dir / "gen_0" / "result.png") as im:
         assert max(im.size) == 128
+    # the loss chart marks the enlargement from the coarse to the fine scale (after 2 of 4)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lines = [sh for sh in spec["layout"].get("shapes", []) if sh.get("type") == "line"]
+    assert [sh["x0"] for sh in lines] == [2.5]
+    assert any("scale 2" in a.get("text", "") for a in spec["layout"].get("annotations", []))
+
+
+def test_scale_switches_from_rows_and_from_csv_text():
+    from ui.studio_charts import layer_figure, loss_figure, scale_switches
+
+    rows = [{"iteration": i, "scale": s, "total": 10.0 / i, "content": 1.0, "style": 100.0 / i,
+             "style/block1_conv1": 5.0}
+            for i, s in [(1, 0), (2, 0), (3, 1), (4, 1), (5, 2)]]
+    assert scale_switches(rows) == [(2.5, 1), (4.5, 2)]
+    as_csv = [{k: str(v) for k, v in r.items()} for r in rows]  # losses.csv gives strings
+    assert scale_switches(as_csv) == [(2.5, 1), (4.5, 2)]
+    assert scale_switches([{k: v for k, v in r.items() if k != "scale"} for r in rows]) == []
+    assert len(loss_figure(rows, 1.0, 1e-3).layout.shapes) == 2
+    assert len(layer_figure(rows).layout.shapes) == 2
+    assert len(loss_figure(rows[:2], 1.0, 1e-3).layout.shapes) == 0
 
 
 def test_unavailable_weights_say_so_in_one_sentence(at, data_dir):

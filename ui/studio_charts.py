@@ -33,6 +33,31 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
+def scale_switches(rows: Sequence[dict]) -> list[tuple[float, int]]:
+    """(iteration, new scale index) wherever a run moved on to its next, finer scale."""
+    out, last = [], None
+    for r in rows:
+        try:
+            scale = int(float(r.get("scale")))
+        except (TypeError, ValueError):
+            continue
+        if last is not None and scale != last and r.get("iteration") is not None:
+            # the switch lies between the last iteration of the coarse scale and this one
+            out.append((float(r["iteration"]) - 0.5, scale))
+        last = scale
+    return out
+
+
+def _mark_scales(fig: go.Figure, rows: Sequence[dict], label: bool) -> None:
+    """A dashed line where the image was enlarged to the next scale: the losses jump there
+    because the same picture at twice the size has new, unoptimised detail."""
+    for n, (x, scale) in enumerate(scale_switches(rows)):
+        fig.add_vline(x=x, line=dict(color="#888888", width=1, dash="dash"))
+        if label:
+            fig.add_annotation(x=x, y=1, yref="paper", yanchor="top", xanchor="left", showarrow=False,
+                               text=f" enlarged: scale {scale + 1}", font=dict(size=11, color="#555555"))
+
+
 def loss_figure(rows: Sequence[dict], alpha: float, beta: float, tv_weight: float = 0.0,
                 height: int = 300) -> go.Figure:
     """Total loss and its weighted parts: L = alpha L_content + beta L_style (+ tv L_tv); log y."""
@@ -45,6 +70,7 @@ def loss_figure(rows: Sequence[dict], alpha: float, beta: float, tv_weight: floa
         ys = [(r.get(key) * weight) if r.get(key) is not None else None for r in rows]
         fig.add_trace(go.Scatter(x=its, y=_positive(ys), name=name, mode="lines",
                                  line=dict(color=COLORS[key], width=3 if key == "total" else 2)))
+    _mark_scales(fig, rows, label=True)
     return _layout(fig, "Loss (what the optimiser minimises)", height)
 
 
@@ -61,4 +87,5 @@ def layer_figure(rows: Sequence[dict], height: int = 300) -> go.Figure:
         name = f"E {layer}" if kind == "style" else f"L_content {layer}"
         fig.add_trace(go.Scatter(x=its, y=_positive([r.get(key) for r in rows]), name=name, mode="lines",
                                  line=dict(color=LAYER_COLORS[n % len(LAYER_COLORS)], dash=dash)))
+    _mark_scales(fig, rows, label=False)
     return _layout(fig, "Per layer: style E_l (solid), content (dotted)", height)

@@ -44,8 +44,8 @@ with right:
     area["layers"] = st.empty()
 st.caption("Normalisation: L_content = mean (A(g) − A(c))² at the content layer; G = FᵀF / M (M positions); "
            "E_l = mean (G(g) − G(s))²; L_style = Σ w_l·E_l. In the charts x is the iteration and y is on a log scale. "
-           "With 2 or more scales the curves jump where the image is enlarged for the next, finer scale: "
-           "the losses are then measured on more, finer detail, and fall again.")
+           "With 2 or more scales the curves jump at the dashed line, where the image is enlarged for the next, "
+           "finer scale: the losses are then measured on more, finer detail, and fall again.")
 
 if running and config is not None:
     studio.run(config, inputs, area)
