@@ -94,10 +94,16 @@ class StyleConfig:
                              ("learning_rate", self.learning_rate), ("style_scale", self.style_scale)):
             if not (value == value) or value < 0 or value > 1e12:  # NaN, negative or absurd
                 problems.append(f"{label} must be a number between 0 and 1e12")
-        if any(not (w == w) or w < 0 for w in self.style_weights.values()):
-            problems.append("layer weights w_l must be 0 or more")
-        if any(not (w == w) or w < 0 for w in self.style_blend):
-            problems.append("style blend weights must be 0 or more")
+        if any(not (w == w) or w < 0 or w > 1e12 for w in self.style_weights.values()):
+            problems.append("layer weights w_l must be numbers between 0 and 1e12")
+        if any(not (w == w) or w < 0 or w > 1e12 for w in self.style_blend):
+            problems.append("style blend weights must be numbers between 0 and 1e12")
+        if self.style_blend and all(w == 0 for w in self.style_blend):
+            problems.append("style blend weights must not all be 0")
+        if not 0 <= int(self.seed) < 2 ** 32:
+            problems.append("seed must be between 0 and 4294967295")
+        if int(self.snapshot_every) < 0:
+            problems.append("snapshot_every must be 0 (off) or more")
         if not 0.1 <= self.style_scale <= 4:
             problems.append("style_scale must be between 0.1 and 4")
         if not 1 <= int(self.scales) <= 4:

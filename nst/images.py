@@ -39,6 +39,8 @@ def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, name:
     """
     if isinstance(source, (str, os.PathLike)):
         name = name or Path(source).name
+        if Path(source).is_dir():
+            raise ImageError(f"{_describe(name)} is a folder, not an image file.")
         try:
             size = os.path.getsize(source)
         except OSError:

@@ -23,13 +23,14 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from . import images as imgs
 from .config import StyleConfig
-from .optimize import Progress
+if TYPE_CHECKING:  # only for annotations: reading folders and writing results needs no TensorFlow
+    from .optimize import Progress
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 GEN_PATTERN = re.compile(r"^gen_(\d+)$")

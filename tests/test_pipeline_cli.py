@@ -110,13 +110,75 @@ def test_cli_bad_inputs_end_with_one_line(tmp_path):
         (["stylize", str(tmp_path / "absent.jpg"), str(style)], "could not be found"),
         (["stylize", str(style), str(style), "--size", "5"], "size must be"),
         (["batch", str(tmp_path)], "needs content_"),
+        (["stylize", str(tmp_path), str(style)], "is a folder, not an image"),
+        (["stylize", str(style), str(style), "--seed", "-1"], "seed must be"),
+        (["stylize", str(style), str(style), "--layer-weights", "inf,1,1,1,1,1,1"], "layer weights w_l must be"),
+        (["stylize", str(style), str(style), "--layer-weights", "a,b"], "--layer-weights takes numbers"),
+        (["stylize", str(style), str(style), "--blend", "1,2"], "--blend has 2 weights for 1 style"),
+        (["stylize", str(style), str(style), "--blend", "0"], "must not all be 0"),
+        (["stylize", str(style), str(style), "--snapshot-every", "-2"], "snapshot_every must be"),
+        (["stylize", str(style), str(style), "--npz", "x.npz", "--weights", "hed"], "goes with --weights npz"),
+        (["batch", str(make_folder(tmp_path / "in", 1, 1)), "--blend", "1,2"], "batch runs one style"),
     ]
+    out = tmp_path / "d"
     for args, match in cases:
-        proc = subprocess.run([sys.executable, "-m", "nst", *args, "--out", str(tmp_path / "d")], cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-m", "nst", *args, "--out", str(out)], cwd=ROOT,
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 2, (args, proc.stderr[-2000:])
-        assert "Traceback" not in proc.stderr
-        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
-        assert len(errors) == 1
+        # one line and nothing else: no traceback, no TensorFlow start-up chatter
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:"), (args, proc.stderr[-2000:])
         import re
-        assert re.search(match, errors[0]), errors[0]
+        assert re.search(match, lines[0]), lines[0]
+    assert not pipeline.existing_runs(out), "a refused run must not leave a gen_N folder"
+    # a results folder that cannot be one
+    (tmp_path / "afile").write_text("x")
+    for bad in (str(tmp_path / "afile"), "/dev/null", "/proc/nope"):
+        proc = subprocess.run([sys.executable, "-m", "nst", "stylize", str(style), str(style), "--out", bad],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2 and proc.stderr.startswith(f"error: --out {bad}: cannot write"), proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_cli_batch_skips_a_bad_file_and_runs_the_rest(tmp_path):
+    folder = make_folder(tmp_path / "in", 1, 1)
+    (folder / "content_x.jpg").write_text("not an image at all")
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(folder / "content_z é.png")
+    proc = subprocess.run([sys.executable, "-m", "nst", "batch", str(folder), "--size", "32", "-n", "2", "-q",
+                           "--out", str(tmp_path / "data")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr[-2000:]  # partly done: the bad file was skipped
+    warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "content_x.jpg" in warnings[0], proc.stderr
+    runs = pipeline.existing_runs(tmp_path / "data")
+    assert len(runs) == 2 and all((r / "result.png").exists() for r in runs)
+    assert {json.loads((r / "params.json").read_text())["inputs"]["content"].rsplit("/", 1)[-1] for r in runs} \
+        == {"content_0.jpg", "content_z é.png"}
+
+
+def test_cli_ctrl_c_stops_and_keeps_the_image_and_losses(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "data"
+    proc = subprocess.Popen([sys.executable, "-m", "nst", "stylize", str(ROOT / "assets" / "content_chelsea.jpg"),
+                             str(ROOT / "assets" / "style_swirls.png"), "--size", "64", "-n", "5000",
+                             "--optimizer", "adam", "-q", "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "gen_0" / "params.json").exists():  # the run has started
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
+            time.sleep(0.2)
+        time.sleep(3)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr and "stopped: kept the image so far" in stderr
+    run = out / "gen_0"
+    params = json.loads((run / "params.json").read_text())
+    assert params["status"] == "stopped" and 0 < params["iterations_done"] < 5000
+    rows = list(csv.DictReader(open(run / "losses.csv")))
+    assert len(rows) >= params["iterations_done"]
+    assert Image.open(run / "result.png").size == (64, 43)
