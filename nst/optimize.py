@@ -339,12 +339,20 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
             steps.close()
         if status != "finished":
             break
+    final = imgs.resize_to(content, int(config.size))
     if current is None:  # not one good iteration (diverged at once): hand back the content image at size
-        content_s = imgs.resize_to(content, int(config.size))
-        current = content_s.astype(np.float32)
-    image = _finish_image(current, content_s, config)
+        current = final.astype(np.float32)
+    elif current.shape[:2] != final.shape[:2]:
+        # stopped (or diverged) at a coarser scale: hand back the image so far at the size asked for
+        h0, w0 = current.shape[:2]
+        current = imgs.resize_exact(np.clip(current, 0, 255).round().astype(np.uint8),
+                                    *final.shape[:2]).astype(np.float32)
+        message = (message + f" It ended at the coarse scale {scale_index + 1} of {len(sizes)}, so its "
+                   f"{w0}x{h0} px image was enlarged to {final.shape[1]}x{final.shape[0]} px.").strip()
+    image = _finish_image(current, final, config)
     yield Progress(done_iters, int(config.iterations), last_losses, time.perf_counter() - start,
-                   len(sizes) - 1, image.shape[:2], image, True, status, message, evaluations)
+                   scale_index if status != "finished" else len(sizes) - 1, image.shape[:2], image, True,
+                   status, message, evaluations)
 
 
 def _finish_image(rgb: np.ndarray, content_s: np.ndarray, config: StyleConfig) -> np.ndarray:

@@ -64,6 +64,22 @@ def test_multi_scale_goes_coarse_to_fine(features, content_image, style_image):
     assert scale_sizes(512, 3) == [128, 256, 512] and split_iterations(10, 3) == [3, 3, 4]
 
 
+def test_stopping_at_the_coarse_scale_gives_the_size_asked_for(features, content_image, style_image):
+    config = preset("article", size=96, scales=2, iterations=20, optimizer="adam")
+    assert scale_sizes(96, 2) == [64, 96]
+    stop = threading.Event()
+    events = []
+    for event in stylize(content_image, [style_image], config, features, image_every=1, stop=stop):
+        events.append(event)
+        if len(events) == 3:
+            stop.set()
+    final = events[-1]
+    assert final.done and final.status == "stopped" and final.iteration == 3
+    assert final.image.shape[:2] == imgs.resize_to(content_image, 96).shape[:2]  # not the 64 px coarse image
+    assert final.scale == 0  # it ended on the first scale; charts must not mark a switch
+    assert "enlarged" in final.message and "coarse scale 1 of 2" in final.message
+
+
 def test_several_styles_blend(features, content_image, style_image):
     flat = np.full_like(style_image, 200)
     only_first = run(content_image, [style_image, flat], features, style_blend=(1.0, 0.0), iterations=3)[-1]

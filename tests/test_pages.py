@@ -169,6 +169,24 @@ def test_dog_on_a_real_picture_flipped_maps_vs_flipped_input():
     assert at.dataframe[0].value["content loss"].tolist() != table["content loss"].tolist()
 
 
+@pytest.mark.parametrize("layer", ["block1_conv2", "block5_conv3"])
+def test_dog_verdict_follows_the_numbers(layer):
+    """The sentence under the table says what the table shows, at any layer."""
+    at = page("5_dog.py")
+    at.query_params["dog_size"] = "96"
+    at.query_params["dog_image"] = "rocket"
+    run_ok(at)
+    at.selectbox(key="flip_layer").set_value(layer)
+    run_ok(at)
+    _, flipped_input, other = at.dataframe[0].value["style loss E_l"].tolist()
+    ratio = flipped_input / other
+    text = " ".join(m.value for m in at.markdown)
+    assert f"{ratio:.0%} of the style loss against a different picture" in text
+    expected = "close, but not zero" if ratio < 0.25 else "smaller, but not small" if ratio < 1 else \
+        "changes the Gram matrix *more*"
+    assert expected in text, (layer, ratio)
+
+
 # --- 6 loss playground -------------------------------------------------------------------------------
 
 def test_playground_sliders_reweigh_the_terms():

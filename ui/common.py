@@ -65,13 +65,41 @@ def image_picker(label: str, kind: str, key: str, default: str | None = None,
     index = names.index(default) if default in names else 0
     choice = box.selectbox(label, names, index=index, key=f"{key}_pick", disabled=disabled)
     upload = box.file_uploader(f"...or upload your own {kind} image (max {UPLOAD_LIMIT_MB} MB)",
-                               type=UPLOAD_TYPES, key=f"{key}_upload", disabled=disabled)
+                               type=UPLOAD_TYPES, key=f"{key}_upload", disabled=disabled,
+                               on_change=_upload_changed, args=(key,))
+    kept = _kept_uploads()
     if upload is not None:
         try:
-            return _load_upload(upload.getvalue(), upload.name), upload.name
+            image = _load_upload(upload.getvalue(), upload.name)
+            kept[key] = (upload.name, upload.getvalue())
+            return image, upload.name
         except imgs.ImageError as exc:
+            kept.pop(key, None)
             box.error(f"{exc} Using '{choice}' instead.")
+    elif key in kept:
+        # Streamlit empties an uploader whose page was left; the picture itself is kept here
+        name, data = kept[key]
+        try:
+            image = _load_upload(data, name)
+        except imgs.ImageError:
+            kept.pop(key, None)
+        else:
+            box.caption(f"Using your upload **{name}** (kept from before).")
+            box.button("Use the bundled picture instead", key=f"{key}_forget", on_click=kept.pop,
+                       args=(key, None), disabled=disabled, icon=":material/close:")
+            return image, name
     return load_bundled(str(options[choice])), choice
+
+
+def _kept_uploads() -> dict:
+    """This session's uploads by picker key: (file name, bytes). Survives page switches."""
+    return st.session_state.setdefault("nst_kept_uploads", {})
+
+
+def _upload_changed(key: str) -> None:
+    """The user uploaded or removed a file: a removal forgets the kept picture too."""
+    if st.session_state.get(f"{key}_upload") is None:
+        _kept_uploads().pop(key, None)
 
 
 def sidebar_weights_note(source: str = "hed") -> None:

@@ -580,7 +580,9 @@ def _finish_interrupted(gen, stop: threading.Event, recorder: RunRecorder, last,
             final = None
     if final is not None:
         final.status = "stopped" if final.status in ("running", "finished", "stopped") else final.status
-        final.message = messages[outcome] if final.status == "stopped" else final.message
+        if final.status == "stopped":  # keep what the engine adds (an enlarged coarse image, say)
+            extra = final.message.replace("Stopped by request.", "").strip()
+            final.message = f"{messages[outcome]} {extra}".strip()
         recorder.record(final)
         return final
     status = "error" if outcome == "error" else "stopped"
@@ -631,7 +633,9 @@ def describe(info: dict) -> str:
 def show_result(result: dict, area: dict) -> None:
     """The outcome of this session's latest run, read back from its own gen_N folder."""
     status = result.get("status")
-    stop_clicked = st.session_state.pop("studio_stop_clicked", False)
+    if st.session_state.pop("studio_stop_clicked", False):
+        result["stop_clicked"] = True  # kept with the result, so later reruns tell it the same way
+    stop_clicked = result.get("stop_clicked", False)
     if result.get("folder") is None:
         (st.info if status == "left_queue" else st.error)(result.get("message", ""))
         return
@@ -649,7 +653,10 @@ def show_result(result: dict, area: dict) -> None:
         who = "You stopped the run" if stop_clicked else "The run stopped"
         why = "" if stop_clicked else " (the page was left, reran or its tab closed)"
         kept = "the last image is kept" if info["result"] else "no image was made yet"
-        area["status"].info(f"{who} at iteration {done} of {total}{why}; {kept}. Saved as {where}.",
+        message = params.get("message", "") or ""
+        coarse = message[message.index("It ended at the coarse scale"):] \
+            if "It ended at the coarse scale" in message else ""
+        area["status"].info(f"{who} at iteration {done} of {total}{why}; {kept}. {coarse} Saved as {where}.",
                             icon=":material/stop_circle:")
     elif status == "diverged":
         area["status"].warning(f"The run diverged at iteration {done}: {params.get('message', '')} Saved as {where}.")

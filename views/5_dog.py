@@ -105,14 +105,34 @@ st.dataframe(
                    for k in ("content loss", "style loss E_l", "max |G - G(c)|")})
 st.caption(f"All at {layer}, against A^l(c) and G^l(c) of the picture the right way up.")
 
-ratio = flipped_input["style_loss"] / demo["cases"]["other picture"]["style_loss"] \
-    if "other picture" in demo["cases"] and demo["cases"]["other picture"]["style_loss"] > 0 else None
+other_case = demo["cases"].get("other picture")
+ratio = flipped_input["style_loss"] / other_case["style_loss"] \
+    if other_case and other_case["style_loss"] > 0 else None
+content_ratio = flipped_input["content_loss"] / other_case["content_loss"] \
+    if other_case and other_case["content_loss"] > 0 else None
+if content_ratio is not None and content_ratio < 0.01 and (ratio is None or ratio < 0.01):
+    verdict = (" This picture looks the same upside down, so at this layer both losses are close to 0: "
+               "pick a picture with a clear top and bottom to see the difference.")
+elif ratio is None:
+    verdict = "."
+elif ratio < 0.25:
+    verdict = f", only {ratio:.0%} of the style loss against a different picture: close, but not zero."
+    if content_ratio is not None:
+        verdict += f" The content loss, {content_ratio:.0%} of a different picture's, says the content moved."
+elif ratio < 1:
+    verdict = (f", {ratio:.0%} of the style loss against a different picture: smaller, but not small. "
+               f"At {layer} the filters already care which way up things are; a shallower layer "
+               "(edges and colours) barely notices the flip.")
+else:
+    verdict = (f", {ratio:.0%} of the style loss against a different picture: here the flip changes the "
+               f"Gram matrix *more* than another picture does. Deep layers like {layer} respond to upright "
+               "objects, so an upside-down picture fires different features. The dog's argument holds "
+               "for the statistics a layer measures, not for what a picture means to a deep layer; "
+               "try block1_conv2 or block2_conv1.")
 st.markdown(
     f"- **Flipped feature maps**: the Gram matrix is the same sum in another order, so it is **exactly equal** "
     f"(up to float rounding: largest difference {flipped_maps['max_gram_diff']:.2g}), while the content loss is "
     f"{flipped_maps['content_loss']:.4g}. This is the dog.\n"
     f"- **Flipped picture**: VGG-16's filters are not symmetric under flips (a filter for 'light above dark' "
     f"does not fire on 'dark above light'), so the Gram matrix is only **approximately** equal: style loss "
-    f"{flipped_input['style_loss']:.4g}"
-    + (f", {ratio:.0%} of the style loss against a different picture." if ratio is not None else ".")
-    + " Close, but not zero; and the content loss is large.")
+    f"{flipped_input['style_loss']:.4g}" + verdict)

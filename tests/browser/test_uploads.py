@@ -111,6 +111,24 @@ def test_odd_but_valid_uploads_are_accepted(page, app_url):
         expect(page.get_by_text("Using '")).to_have_count(0)
         page.get_by_test_id("stFileChipDeleteBtn").first.click()
         wait_for_app(page, 60_000)
+        expect(page.get_by_text("kept from before")).to_have_count(0)  # removing it forgets it
+
+
+def test_an_upload_survives_a_page_switch(page, app_url):
+    _open_inside_vgg(page, app_url)
+    _upload(page, "my_photo.png", GOOD[0][1])
+    expect(page.get_by_test_id("stFileChipName").first).to_contain_text("my_photo.png")
+    # to another page and back, in the same session (the sidebar's links)
+    page.get_by_test_id("stSidebarNav").get_by_text("Content", exact=True).click()
+    wait_for_app(page, 120_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Inside VGG-16").click()
+    wait_for_app(page, 120_000)
+    assert_no_errors(page)
+    expect(page.get_by_text("Using your upload")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("my_photo.png").first).to_be_visible()
+    page.get_by_role("button", name="Use the bundled picture instead").click()
+    wait_for_app(page, 60_000)
+    expect(page.get_by_text("Using your upload")).to_have_count(0)
 
 
 def test_the_upload_limit_is_said_in_the_page(page, app_url):
