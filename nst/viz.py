@@ -156,10 +156,13 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
         r, c = names.index(str(highlight[0])), names.index(str(highlight[1]))
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref="x", yref="y",
                       line=dict(color="#dc2626", width=3))
-    fig.update_xaxes(title="j (feature map)", type="category", showgrid=False,
-                     showticklabels=len(names) <= 40, tickfont=dict(size=9))
+    # every map's index up to 32 maps, then every 2nd or 4th (all in the hover); constrain="domain" keeps
+    # the square plot and its axes together instead of centring the cells away from the labels
+    step = 1 if len(names) <= 32 else 2 if len(names) <= 48 else 4
+    ticks = dict(tickmode="array", tickvals=names[::step], ticktext=names[::step], tickfont=dict(size=9))
+    fig.update_xaxes(title="j (feature map)", type="category", showgrid=False, constrain="domain", **ticks)
     fig.update_yaxes(title="i (feature map)", type="category", autorange="reversed", showgrid=False,
-                     showticklabels=len(names) <= 40, tickfont=dict(size=9), scaleanchor="x")
+                     scaleanchor="x", constrain="domain", **ticks)
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=40 if title else 10, b=5), title=title)
     return fig
 

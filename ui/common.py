@@ -63,7 +63,8 @@ def image_picker(label: str, kind: str, key: str, default: str | None = None,
     options = samples()[kind]
     names = list(options)
     index = names.index(default) if default in names else 0
-    choice = box.selectbox(label, names, index=index, key=f"{key}_pick", disabled=disabled)
+    choice = box.selectbox(label, names, index=index, key=f"{key}_pick", disabled=disabled,
+                           persist_state="session")
     upload = box.file_uploader(f"...or upload your own {kind} image (max {UPLOAD_LIMIT_MB} MB)",
                                type=UPLOAD_TYPES, key=f"{key}_upload", disabled=disabled,
                                on_change=_upload_changed, args=(key,))

@@ -55,8 +55,10 @@ def reconstruction_settings(prefix: str) -> tuple[int, int]:
     """(size px, L-BFGS iterations) for a page's reconstructions, in an expander."""
     with st.expander("Reconstruction settings"):
         s1, s2 = st.columns(2)
-        size = s1.select_slider("Size (px)", [64, 96, 128], value=96, key=f"{prefix}_recon_size")
-        iterations = s2.select_slider("L-BFGS iterations", [5, 20, 40, 80], value=40, key=f"{prefix}_recon_iters")
+        size = s1.select_slider("Size (px)", [64, 96, 128], value=96, key=f"{prefix}_recon_size",
+                                 persist_state="session")
+        iterations = s2.select_slider("L-BFGS iterations", [5, 20, 40, 80], value=40, key=f"{prefix}_recon_iters",
+                                 persist_state="session")
     return size, iterations
 
 

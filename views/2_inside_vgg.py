@@ -32,15 +32,15 @@ maps = layer_maps_or_stop(picture, layer)
 
 h, w, c = maps.shape
 note = f" ({LAYER_NOTES[layer]})" if layer in LAYER_NOTES else ""
-st.markdown(f"**{layer}**{note}: **{c} feature maps** of **{h} x {w}** positions "
-            f"(the {picture.shape[0]} x {picture.shape[1]} px picture after {block - 1} poolings). "
+st.markdown(f"**{layer}**{note}: **{c} feature maps** of **{w} x {h}** positions "
+            f"(width x height; the {picture.shape[1]} x {picture.shape[0]} px picture after {block - 1} poolings). "
             f"$A^l$ has shape $(H_l, W_l, C_l) = ({h}, {w}, {c})$.")
 
 controls = st.columns([2, 2, 3])
-count = controls[0].select_slider("Maps shown", [8, 16, 32, 64], value=16, key="vgg_count")
+count = controls[0].select_slider("Maps shown", [8, 16, 32, 64], value=16, key="vgg_count", persist_state="session")
 count = min(count, c)
-order = controls[1].radio("Order", ["strongest first", "by index"], key="vgg_order", horizontal=True)
-shared = controls[2].toggle("One colour scale for all maps", value=False, key="vgg_shared",
+order = controls[1].radio("Order", ["strongest first", "by index"], key="vgg_order", persist_state="session", horizontal=True)
+shared = controls[2].toggle("One colour scale for all maps", value=False, key="vgg_shared", persist_state="session",
                             help="On: compare how strongly maps fire. Off: see each map's own pattern.")
 indices = lessons.strongest_maps(maps, count) if order == "strongest first" else list(range(count))
 
@@ -52,7 +52,7 @@ with left:
                 help="After the ReLU a map is zero wherever its filter does not respond; some never do here.")
 with right:
     st.plotly_chart(viz.feature_grid(maps, indices, cols=8, shared_scale=shared), width="stretch",
-                    key="vgg_grid")
+                    key="vgg_grid", config={"displayModeBar": False})
 st.caption("Hover a cell for its activation A. 'strongest first' sorts maps by their mean activation.")
 
 # --- pooling -------------------------------------------------------------------
@@ -75,11 +75,11 @@ pool_cols = st.columns(2)
 with pool_cols[0]:
     st.markdown("**average pooling** (what style transfer uses)")
     st.plotly_chart(viz.feature_grid(maps_avg, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
-                    key="vgg_avg")
+                    key="vgg_avg", config={"displayModeBar": False})
 with pool_cols[1]:
     st.markdown("**max pooling** (how VGG-16 was trained)")
     st.plotly_chart(viz.feature_grid(maps_max, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
-                    key="vgg_max")
+                    key="vgg_max", config={"displayModeBar": False})
 mean_avg, mean_max = float(maps_avg.mean()), float(maps_max.mean())
 m1, m2 = st.columns(2)
 m1.metric("mean activation, average pooling", f"{mean_avg:.3g}")

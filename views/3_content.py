@@ -7,6 +7,7 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:  # `streamlit run views/3_content.py` on its own
     sys.path.insert(0, ROOT)
 
+import numpy as np  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from nst import images as imgs  # noqa: E402
@@ -41,12 +42,12 @@ if layer in LAYER_NOTES:
 st.subheader("c against a changed copy g")
 change_col, amount_col = st.columns([3, 2])
 change = change_col.radio("Make g from c by", ["shift", "noise", "upside down", "same"], horizontal=True,
-                          key="content_change")
+                          key="content_change", persist_state="session")
 amount = 0.0
 if change == "noise":
-    amount = amount_col.slider("noise std (grey levels)", 0, 100, 40, 5, key="content_noise")
+    amount = amount_col.slider("noise std (grey levels)", 0, 100, 40, 5, key="content_noise", persist_state="session")
 elif change == "shift":
-    amount = amount_col.slider("shift (px)", 0, 32, 4, 1, key="content_shift")
+    amount = amount_col.slider("shift (px)", 0, 32, 4, 1, key="content_shift", persist_state="session")
 generated = lessons.perturb(picture, change, amount)
 
 try:
@@ -81,14 +82,24 @@ st.plotly_chart(viz.layer_bars(result["relative"], highlight=layer, kind="conten
                                title="Relative content loss at every layer: which layers notice this change?",
                                yaxis="L_content / mean A(c)^2"),
                 width="stretch", key="content_layers")
+rel = result["relative"]
+if change != "same":
+    early = [v for k, v in rel.items() if k.startswith(("block1", "block2"))]
+    late = [v for k, v in rel.items() if k.startswith("block5")]
+    top, low = max(rel, key=rel.get), min(rel, key=rel.get)
+    st.caption(f"For this g: the relative loss is highest at {top} ({rel[top]:.0%}) and lowest at {low} "
+               f"({rel[low]:.0%}); blocks 1-2 average {sum(early) / len(early):.0%}, block 5 "
+               f"{sum(late) / len(late):.0%}.")
 with st.expander("What to look for"):
     st.markdown(
-        "- **A shift** of 4 px: blocks 1-2 see a different picture (relative loss near 1), but a block-5 "
-        "position covers 16 x 16 pixels, so deep layers barely notice. Deep layers keep *what* is where, "
-        "not the exact pixels: that is why the content loss lives there.\n"
-        "- **Noise** is noticed by every layer, the first ones a little more.\n"
+        "- **A shift** of a few px: the early layers' features land on other positions, so blocks 1-2 see "
+        "a different picture (relative loss near 1). A block-5 position covers 16 x 16 pixels, so deep layers "
+        "change less. Deep layers keep *what* is where more than the exact pixels: that is why the content "
+        "loss lives there.\n"
+        "- **Noise** is noticed by every layer; which ones most depends on the picture and the amount "
+        "(the bars and the line above say it for this one).\n"
         "- **Upside down** keeps every pixel but moves it: a large content loss at every layer. "
-        "(Page 5 shows that the *style* loss hardly changes.)")
+        "(Page 5 shows what it does to the *style* loss.)")
 
 # --- reconstructions -------------------------------------------------------------------
 st.subheader("Reconstruct c from one layer alone (Gatys et al., Figure 1)")
@@ -108,11 +119,19 @@ if remembered("content_recon", params):
     except (imgs.ImageError, ValueError) as exc:
         st.error(str(exc))
     else:
-        show_images([imgs.resize_to(picture, recon_size)] + [r[0] for r in results],
-                    ["c"] + [f"{l} · L = {r[1]:.3g}" for l, r in zip(layers, results)])
-        st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px "
-                   "(Gatys et al. ran many more at full size: deeper layers would sharpen a little, "
-                   "but never return the exact pixels).")
+        small = imgs.resize_to(picture, recon_size)
+        acts = content_comparison(small, small, tuple(layers))["content"]
+        energy = {l: float(np.mean(np.square(acts[l]))) for l in layers}
+        show_images([small] + [r[0] for r in results],
+                    ["c"] + [f"{l} · {r[1] / energy[l]:.1%} left" if energy[l] > 0 else f"{l} · L = {r[1]:.3g}"
+                             for l, r in zip(layers, results)])
+        st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px. \"left\": the final "
+                   "L_content divided by mean A^l(c)², the same relative measure as the bars above, so layers "
+                   "compare. The low layers end with almost nothing left and give back the picture; the deep ones "
+                   "keep a few percent to a tenth and give back a different picture, because many pictures "
+                   "have nearly the same deep activations. (Gatys et al. ran many more "
+                   "iterations at full size: deeper layers would sharpen a little, but never return the exact "
+                   "pixels.)")
 else:
     st.caption(f"Five short optimisations ({recon_size} px, {iterations} iterations each); results are kept, "
                "so pressing again is instant.")

@@ -39,7 +39,7 @@ h, w, c = maps.shape
 gram = lessons.gram(maps)
 
 count = st.select_slider("Feature maps in the heatmap (most active first)", [8, 16, 24, 32, 48, 64],
-                         value=24, key="gram_count")
+                         value=24, key="gram_count", persist_state="session")
 shown = [int(i) for i in lessons.strongest_maps(maps, min(count, c))]
 
 # The picked cell (i, j): reset to the most striking pair when the picture or the layer changes;

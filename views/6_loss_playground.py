@@ -45,7 +45,7 @@ with st.sidebar:
     size = st.select_slider("Working size (px)", [96, 128, 160], value=128, key="play_size", bind="query-params")
 
 preset_name = st.segmented_control(
-    "Layers", ["article", "gatys"], default="article", key="preset", bind="query-params",
+    "Layers", ["article", "gatys"], default="article", required=True, key="preset", bind="query-params",
     help="article: content at block3_conv3, style at its 7 layers. gatys: content at block4_conv2, "
          "style at block1..5_conv1.") or "article"
 preset = PRESETS[preset_name]
@@ -106,7 +106,7 @@ if terms["total"] > 0:
                 text=f"style is {share:.0%} of L, content {terms['weighted/content'] / terms['total']:.0%}, "
                      f"tv {terms['weighted/tv'] / terms['total']:.0%}")
 
-log = st.toggle("Log scale", value=True, key="play_log", help="The terms differ by orders of magnitude.")
+log = st.toggle("Log scale", value=True, key="play_log", persist_state="session", help="The terms differ by orders of magnitude.")
 bars = [("α L_content", terms["weighted/content"], "content")]
 bars += [(f"β w E {l.replace('block', 'b').replace('_conv', 'c')}", terms[f"weighted/style/{l}"], "style")
          for l in style_layers]
@@ -141,5 +141,7 @@ with st.expander("Things to try"):
         "- **g = style s**: now the style terms are small and the content term is large.\n"
         "- **g = noise**: both are large; the first layers' E_l dwarf the others. That is why many "
         "implementations lower $w_l$ for block 1, or why β must be small.\n"
-        "- Find the β where content and style are **equal** for g = c: around there the result keeps the "
-        "content and takes on the style. The settings live in the URL: copy it to share this balance.")
+        "- Pick **g = stylised preview** and find the β where α·L_content and β·L_style are about "
+        "**equal**: around there the result keeps the content and takes on the style. (For g = c the "
+        "content loss is 0, so no β balances them.) The settings live in the URL: copy it to share this "
+        "balance.")
