@@ -187,24 +187,18 @@ def run_one(content, styles, content_path, style_paths, config, args, features, 
 @contextlib.contextmanager
 def _quiet_stderr():
     """Hide TensorFlow's start-up lines (oneDNN, CUDA, absl), which its log level does not reach,
-    by pointing file descriptor 2 at a temporary file; they are shown if something goes wrong."""
+    by pointing file descriptor 2 at /dev/null while it loads; our own messages come after."""
     sys.stderr.flush()
     saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 2)
-        ok = False
-        try:
-            yield
-            ok = True
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            if not ok:
-                tmp.seek(0)
-                captured = tmp.read().decode(errors="replace")
-                if captured.strip() and os.environ.get("NST_DEBUG"):
-                    sys.stderr.write(captured)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _check_out(folder: str) -> None:

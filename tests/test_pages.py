@@ -103,17 +103,21 @@ def test_content_loss_follows_the_change():
     assert float(metric(at, "L_content")) == 0.0
 
 
-def test_content_reconstructions_on_button():
-    at = page("3_content.py")
+@pytest.mark.parametrize("script,prefix,size_key", [
+    ("3_content.py", "content", "content_size"),  # c and five single-layer reconstructions
+    ("4_style_gram.py", "gram", "gram_size"),      # s and five growing layer sets
+])
+def test_reconstructions_on_button(script, prefix, size_key):
+    at = page(script)
     run_ok(at)
-    at.sidebar.select_slider(key="content_size").set_value(96)
-    at.select_slider(key="content_recon_size").set_value(64)
-    at.select_slider(key="content_recon_iters").set_value(5)
+    at.sidebar.select_slider(key=size_key).set_value(96)
+    at.select_slider(key=f"{prefix}_recon_size").set_value(64)
+    at.select_slider(key=f"{prefix}_recon_iters").set_value(5)
     run_ok(at)
     before = len(images(at))
-    at.button(key="content_recon_go").click()
+    at.button(key=f"{prefix}_recon_go").click()
     run_ok(at)
-    assert len(images(at)) == before + 6  # c and five reconstructions
+    assert len(images(at)) == before + 6
 
 
 # --- 4 style and the Gram matrix ------------------------------------------------------------------
@@ -133,17 +137,6 @@ def test_gram_cell_matches_and_follows_i():
     assert float(metric(at, "÷ M_l")) == pytest.approx(float(metric(at, "G_ij from")), rel=1e-4, abs=1e-6)
 
 
-def test_style_reconstructions_on_button():
-    at = page("4_style_gram.py")
-    run_ok(at)
-    at.sidebar.select_slider(key="gram_size").set_value(96)
-    at.select_slider(key="gram_recon_size").set_value(64)
-    at.select_slider(key="gram_recon_iters").set_value(5)
-    run_ok(at)
-    before = len(images(at))
-    at.button(key="gram_recon_go").click()
-    run_ok(at)
-    assert len(images(at)) == before + 6  # s and five growing layer sets
 
 
 # --- 5 the dog --------------------------------------------------------------------------------------

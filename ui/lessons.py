@@ -136,6 +136,23 @@ def remember(name: str, params: tuple) -> None:
     st.session_state[f"_done_{name}"] = params
 
 
+def reconstructions_on_button(kind: str, rgb: np.ndarray, items: Sequence, captions: Sequence[str], size: int,
+                              iterations: int, params: tuple, button_label: str, key: str):
+    """A button that runs a page's reconstructions (``key``_go); from then on, for the same ``params``,
+    their (cached) results. None before the button is pressed, or after an error (shown in one sentence)."""
+    if st.button(button_label, type="primary", key=f"{key}_go"):
+        remember(key, params)
+    if not remembered(key, params):
+        st.caption(f"{len(items)} short optimisations ({size} px, {iterations} iterations each); results are "
+                   "kept, so pressing again is instant.")
+        return None
+    try:
+        return run_reconstructions(kind, rgb, items, size, iterations, captions)
+    except (imgs.ImageError, ValueError) as exc:
+        st.error(str(exc))
+        return None
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def flip_demo(rgb: np.ndarray, layer: str, other_rgb: np.ndarray | None = None, weights: str = "hed") -> dict:
     """The dog example on a real picture (see nst.lessons.flip_demo)."""

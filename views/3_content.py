@@ -14,8 +14,8 @@ from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.weights import LAYERS  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (LAYER_NOTES, content_comparison, layer_select, remember, remembered,  # noqa: E402
-                        reconstruction_settings, run_reconstructions, show_images, sidebar_picture)
+from ui.lessons import (LAYER_NOTES, content_comparison, layer_select, reconstruction_settings,  # noqa: E402
+                        reconstructions_on_button, show_images, sidebar_picture)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -111,27 +111,19 @@ recon_size, iterations = reconstruction_settings("content")
 layers = list(lessons.RECONSTRUCTION_LAYERS)
 digest = hashlib.md5(picture.tobytes()).hexdigest()
 params = (digest, picture.shape, recon_size, iterations)
-if st.button("Reconstruct from block1_conv1 ... block5_conv1", type="primary", key="content_recon_go"):
-    remember("content_recon", params)
-if remembered("content_recon", params):
-    try:
-        results = run_reconstructions("content", picture, layers, recon_size, iterations, layers)
-    except (imgs.ImageError, ValueError) as exc:
-        st.error(str(exc))
-    else:
-        small = imgs.resize_to(picture, recon_size)
-        acts = content_comparison(small, small, tuple(layers))["content"]
-        energy = {l: float(np.mean(np.square(acts[l]))) for l in layers}
-        show_images([small] + [r[0] for r in results],
-                    ["c"] + [f"{l} · {r[1] / energy[l]:.1%} left" if energy[l] > 0 else f"{l} · L = {r[1]:.3g}"
-                             for l, r in zip(layers, results)])
-        st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px. \"left\": the final "
-                   "L_content divided by mean A^l(c)², the same relative measure as the bars above, so layers "
-                   "compare. The low layers end with almost nothing left and give back the picture; the deep ones "
-                   "keep a few percent to a tenth and give back a different picture, because many pictures "
-                   "have nearly the same deep activations. (Gatys et al. ran many more "
-                   "iterations at full size: deeper layers would sharpen a little, but never return the exact "
-                   "pixels.)")
-else:
-    st.caption(f"Five short optimisations ({recon_size} px, {iterations} iterations each); results are kept, "
-               "so pressing again is instant.")
+results = reconstructions_on_button("content", picture, layers, layers, recon_size, iterations, params,
+                                   "Reconstruct from block1_conv1 ... block5_conv1", "content_recon")
+if results is not None:
+    small = imgs.resize_to(picture, recon_size)
+    acts = content_comparison(small, small, tuple(layers))["content"]
+    energy = {l: float(np.mean(np.square(acts[l]))) for l in layers}
+    show_images([small] + [r[0] for r in results],
+                ["c"] + [f"{l} · {r[1] / energy[l]:.1%} left" if energy[l] > 0 else f"{l} · L = {r[1]:.3g}"
+                         for l, r in zip(layers, results)])
+    st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px. \"left\": the final "
+               "L_content divided by mean A^l(c)², the same relative measure as the bars above, so layers "
+               "compare. The low layers end with almost nothing left and give back the picture; the deep ones "
+               "keep a few percent to a tenth and give back a different picture, because many pictures "
+               "have nearly the same deep activations. (Gatys et al. ran many more "
+               "iterations at full size: deeper layers would sharpen a little, but never return the exact "
+               "pixels.)")

@@ -13,8 +13,8 @@ from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.config import GATYS_STYLE_LAYERS  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (layer_maps_or_stop, layer_select, reconstruction_settings, remember, remembered,  # noqa: E402
-                        run_reconstructions, show_images, sidebar_picture)
+from ui.lessons import (layer_maps_or_stop, layer_select, reconstruction_settings,  # noqa: E402
+                        reconstructions_on_button, show_images, sidebar_picture)
 
 st.title("4 · Style and the Gram matrix")
 st.markdown(
@@ -101,16 +101,9 @@ recon_size, iterations = reconstruction_settings("gram")
 sets = lessons.growing_layer_sets(GATYS_STYLE_LAYERS)
 labels = ["block1_conv1"] + [f"+ {s[-1]}" for s in sets[1:]]
 params = (context[1], picture.shape, recon_size, iterations)
-if st.button("Reconstruct the style from 1, 2, ... 5 layers", type="primary", key="gram_recon_go"):
-    remember("gram_recon", params)
-if remembered("gram_recon", params):
-    try:
-        results = run_reconstructions("style", picture, sets, recon_size, iterations, labels)
-    except (imgs.ImageError, ValueError) as exc:
-        st.error(str(exc))
-    else:
-        show_images([imgs.resize_to(picture, recon_size)] + [r[0] for r in results], ["s"] + labels)
-        st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px; the layer sets grow "
-                   "from left to right (block1_conv1, then + block2_conv1, ...).")
-else:
-    st.caption(f"Five short optimisations ({recon_size} px, {iterations} iterations each); results are kept.")
+results = reconstructions_on_button("style", picture, sets, labels, recon_size, iterations, params,
+                                   "Reconstruct the style from 1, 2, ... 5 layers", "gram_recon")
+if results is not None:
+    show_images([imgs.resize_to(picture, recon_size)] + [r[0] for r in results], ["s"] + labels)
+    st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px; the layer sets grow "
+               "from left to right (block1_conv1, then + block2_conv1, ...).")
