@@ -10,7 +10,7 @@ ARTICLE_LAYERS = tuple(LAYERS[:7])  # block1_conv1 .. block3_conv3
 GATYS_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 
 OPTIMIZERS = ("adam", "lbfgs")
-INITS = ("content", "noise", "style")
+INITS = ("content", "noise", "style", "image")  # "image": stylize(..., init_image=array)
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MIN_SIZE, MAX_SIZE = 32, 1024
 
@@ -42,6 +42,8 @@ class StyleConfig:
     style_scale: float = 1.0
     style_blend: tuple[float, ...] = ()
     scales: int = 2
+    min_size: int = 0          # longest side of the coarsest scale in px (0: size / 2^(scales-1), at least 64)
+    style_size: int = 0        # style image's longest side at the finest scale in px (0: size x style_scale)
     snapshot_every: int = 0
     xla: bool = False
 
@@ -106,8 +108,12 @@ class StyleConfig:
             problems.append("snapshot_every must be 0 (off) or more")
         if not 0.1 <= self.style_scale <= 4:
             problems.append("style_scale must be between 0.1 and 4")
-        if not 1 <= int(self.scales) <= 4:
-            problems.append("scales must be between 1 and 4")
+        if not 1 <= int(self.scales) <= 8:
+            problems.append("scales must be between 1 and 8")
+        if int(self.min_size) and not MIN_SIZE <= int(self.min_size) <= MAX_SIZE:
+            problems.append(f"min_size must be 0 (automatic) or between {MIN_SIZE} and {MAX_SIZE} px")
+        if int(self.style_size) and not 16 <= int(self.style_size) <= 2 * MAX_SIZE:
+            problems.append(f"style_size must be 0 (use style_scale) or between 16 and {2 * MAX_SIZE} px")
         if self.learning_rate <= 0 and self.optimizer == "adam":
             problems.append("the Adam learning rate must be above 0")
         if problems:
@@ -121,6 +127,9 @@ PRESETS: dict[str, StyleConfig] = {
     # Gatys et al. 2015: content on block4_conv2, style on the first conv of every block.
     "gatys": StyleConfig(preset="gatys", content_layers=("block4_conv2",), style_layers=GATYS_STYLE_LAYERS),
 }
+
+
+DEFAULT_PRESET = "article"  # what the CLI and the studio start from
 
 
 def preset(name: str, **changes) -> StyleConfig:

@@ -81,16 +81,49 @@ def get_features(weights: str = "hed", pooling: str = "avg", npz_path: str | Non
     return VGGFeatures(load_weights(weights, npz_path), pooling)
 
 
-def scale_sizes(size: int, scales: int, minimum: int = 64) -> list[int]:
-    """Longest sides, coarse to fine: size / 2^(k-1), ..., size / 2, size (never below ``minimum``)."""
-    minimum = min(minimum, size)
-    sizes = [max(minimum, round(size / 2 ** k)) for k in range(scales - 1, -1, -1)]
-    return sorted(set(sizes)) if len(set(sizes)) != len(sizes) else sizes
+def scale_sizes(size: int, scales: int, minimum: int = 64, min_size: int = 0) -> list[int]:
+    """Longest sides, coarse to fine.
+
+    Without ``min_size``: size / 2^(k-1), ..., size / 2, size (never below ``minimum``).
+    With ``min_size``: ``scales`` sizes in a geometric series from ``min_size`` to ``size``.
+    Sizes that would repeat are dropped, so fewer scales may come back than asked for.
+    """
+    if min_size and scales > 1:
+        low = min(int(min_size), size)
+        sizes = [round(low * (size / low) ** (k / (scales - 1))) for k in range(scales)]
+        sizes[-1] = size
+    else:
+        minimum = min(minimum, size)
+        sizes = [max(minimum, round(size / 2 ** k)) for k in range(scales - 1, -1, -1)]
+    return sorted(set(sizes))
 
 
 def split_iterations(total: int, parts: int) -> list[int]:
     base, rest = divmod(total, parts)
     return [base + (1 if i >= parts - rest else 0) for i in range(parts)]
+
+
+@dataclass(frozen=True)
+class ScaleStep:
+    """One scale of a run: the result's longest side, the iterations spent there, the style's longest side."""
+
+    size: int
+    iterations: int
+    style_size: int
+
+
+def style_size_at(config: StyleConfig, size: int) -> int:
+    """The style image's longest side when the result's longest side is ``size``."""
+    if int(config.style_size):
+        return max(16, round(int(config.style_size) * size / int(config.size)))
+    return max(16, round(size * float(config.style_scale)))
+
+
+def scale_plan(config: StyleConfig) -> list[ScaleStep]:
+    """What a run will do, coarse to fine (what ran is what params.json should record)."""
+    sizes = scale_sizes(int(config.size), int(config.scales), min_size=int(config.min_size))
+    plan = split_iterations(int(config.iterations), len(sizes))
+    return [ScaleStep(size, iters, style_size_at(config, size)) for size, iters in zip(sizes, plan)]
 
 
 class _Compiled:
@@ -233,7 +266,12 @@ class LossModel:
         return self._fns.adam_step(x, m, v, tf.convert_to_tensor(t, tf.float32), self._lr, *self._args)
 
 
-def _initial_image(config: StyleConfig, content: np.ndarray, style: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _initial_image(config: StyleConfig, content: np.ndarray, style: np.ndarray, rng: np.random.Generator,
+                   init_image: np.ndarray | None = None) -> np.ndarray:
+    if config.init == "image":
+        if init_image is None:
+            raise ValueError("init 'image' needs an init image.")
+        return imgs.resize_exact(np.asarray(init_image, np.uint8), *content.shape[:2]).astype(np.float32)
     if config.init == "content":
         return content.astype(np.float32)
     if config.init == "style":
@@ -249,7 +287,7 @@ def _floats(out: dict) -> dict[str, float]:
 def prepare_inputs(content: np.ndarray, styles: Sequence[np.ndarray], config: StyleConfig, size: int):
     """Content scaled to ``size`` on its longest side, styles to ``size * style_scale``; colour matching."""
     content_s = imgs.resize_to(content, size)
-    style_size = max(16, round(size * config.style_scale))
+    style_size = style_size_at(config, size)
     styles_s = [imgs.resize_to(s, style_size) for s in styles]
     if config.preserve_color == "histogram":
         styles_s = [imgs.match_color_histogram(s, content_s) for s in styles_s]
@@ -258,12 +296,13 @@ def prepare_inputs(content: np.ndarray, styles: Sequence[np.ndarray], config: St
 
 def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], config: StyleConfig,
             features: VGGFeatures | None = None, image_every: int = 10,
-            stop: threading.Event | None = None) -> Iterator[Progress]:
+            stop: threading.Event | None = None, init_image: np.ndarray | None = None) -> Iterator[Progress]:
     """Run style transfer, yielding a :class:`Progress` after every iteration.
 
     ``content`` and ``styles`` are (H, W, 3) uint8 RGB arrays at any size; the
     result has the content's aspect ratio with ``config.size`` px on its longest
-    side. The last event has ``done=True`` and the final image. Closing the
+    side. ``init_image`` (any size; resized to the content's) is the start image when
+    ``config.init == "image"``. The last event has ``done=True`` and the final image. Closing the
     generator (or setting ``stop``) ends the run at the next iteration.
     """
     config.validate()
@@ -283,8 +322,11 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
     rng = np.random.default_rng(config.seed)
     tf.random.set_seed(config.seed)
 
-    sizes = scale_sizes(int(config.size), int(config.scales))
-    plan = split_iterations(int(config.iterations), len(sizes))
+    if config.init == "image" and init_image is None:
+        raise ValueError("init 'image' needs an init image.")
+    steps_plan = scale_plan(config)
+    sizes = [step.size for step in steps_plan]
+    plan = [step.iterations for step in steps_plan]
     start = time.perf_counter()
     done_iters = 0
     evaluations = 0
@@ -296,7 +338,7 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
         h, w = content_s.shape[:2]
         model = LossModel(features, config, content_s, styles_s, blend)
         if current is None:
-            init = _initial_image(config, content_s, styles_s[0], rng)
+            init = _initial_image(config, content_s, styles_s[0], rng, init_image)
         else:
             init = imgs.resize_exact(np.clip(current, 0, 255).astype(np.uint8), h, w).astype(np.float32)
         x0 = features.preprocess(init)
