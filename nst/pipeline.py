@@ -1,6 +1,6 @@
 """The article's input pipeline and its results folders.
 
-Input: a folder holding ``content_*.jpg|jpeg|png`` and ``style_*.jpg|jpeg|png``;
+Input: a folder holding ``content_*`` and ``style_*`` images (jpg, png, tif, gif, webp, bmp);
 every content x style pair is one run. Output: ``data/gen_0``, ``data/gen_1``,
 ... (the next free number, claimed atomically with ``mkdir`` so two runs that
 finish together never share one), each with
@@ -8,9 +8,10 @@ finish together never share one), each with
 * ``result.png``            the final image,
 * ``snapshot_NNNN.png``     the image every N iterations (if asked),
 * ``params.json``           every setting plus the input names and timings,
-* ``losses.csv``            every loss term at every iteration.
+* ``losses.csv``            every loss term at every iteration, appended as the run goes
+                            (so even a killed process keeps all but its last moment).
 
-Every file is written to a temporary name and renamed, so a killed process
+Every other file is written to a temporary name and renamed, so a killed process
 leaves no half-written PNG or JSON.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,18 +34,49 @@ from .config import StyleConfig
 if TYPE_CHECKING:  # only for annotations: reading folders and writing results needs no TensorFlow
     from .optimize import Progress
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".gif", ".webp", ".bmp")
 GEN_PATTERN = re.compile(r"^gen_(\d+)$")
+
+
+def scan_inputs(folder: str | os.PathLike) -> tuple[list[Path], list[Path], list[str]]:
+    """(content files, style files, skipped) in ``folder``, sorted by name.
+
+    Every entry named ``content_*`` or ``style_*`` is either used or named in ``skipped`` with
+    the reason (not a regular file, a broken link, an unknown extension), so nothing is
+    passed over without a word.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder.")
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise FileNotFoundError(f"{folder} cannot be listed ({(exc.strerror or str(exc)).lower()}).") from None
+    contents, styles, skipped = [], [], []
+    for p in entries:
+        lower = p.name.lower()
+        if not lower.startswith(("content_", "style_")):
+            continue
+        try:
+            st = p.stat()
+        except OSError:
+            skipped.append(f"{p.name}: a broken link or unreadable entry")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            continue  # a folder named content_* is not an input
+        if not stat.S_ISREG(st.st_mode):
+            skipped.append(f"{p.name}: not a regular file (a pipe, socket or device)")
+            continue
+        if p.suffix.lower() not in IMAGE_SUFFIXES:
+            skipped.append(f"{p.name}: not a known image type (use {', '.join(s[1:] for s in IMAGE_SUFFIXES)})")
+            continue
+        (contents if lower.startswith("content_") else styles).append(p)
+    return contents, styles, skipped
 
 
 def find_inputs(folder: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     """(content files, style files) in ``folder``, sorted by name."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} is not a folder.")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    contents = [p for p in files if p.name.lower().startswith("content_")]
-    styles = [p for p in files if p.name.lower().startswith("style_")]
+    contents, styles, _ = scan_inputs(folder)
     return contents, styles
 
 
@@ -94,29 +127,71 @@ def safe_name(name: str, default: str = "image") -> str:
 
 @dataclass
 class RunRecorder:
-    """Writes one run into its ``gen_N`` folder as the progress events arrive."""
+    """Writes one run into its ``gen_N`` folder as the progress events arrive.
+
+    ``losses.csv`` grows by one row per iteration (flushed each time), so a process that is
+    killed outright keeps every row but the last moment's. ``final_shape`` (H, W), when given,
+    is the result's size: snapshots taken at a coarser scale are enlarged to it. ``meta`` goes
+    into params.json as it is (the scale plan, the command line, versions...).
+    """
 
     folder: Path
     config: StyleConfig
     inputs: dict = field(default_factory=dict)
     rows: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.time)
+    final_shape: tuple | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._csv = None
+        self._columns: list[str] = []
 
     @classmethod
-    def create(cls, config: StyleConfig, root: str | os.PathLike = "data", **inputs) -> "RunRecorder":
-        recorder = cls(new_run_dir(root), config, inputs)
-        recorder.write_params(status="running")
+    def create(cls, config: StyleConfig, root: str | os.PathLike = "data", *, final_shape=None, meta=None,
+               **inputs) -> "RunRecorder":
+        recorder = cls(new_run_dir(root), config, inputs, final_shape=final_shape, meta=dict(meta or {}))
+        try:
+            recorder.write_params(status="running")
+        except OSError:
+            recorder.mark_failed("could not write params.json")
+            raise
         return recorder
 
     def record(self, event: Progress) -> None:
         row = {"iteration": event.iteration, "elapsed_s": round(event.elapsed, 4), "scale": event.scale}
         row.update(event.losses)
-        self.rows.append(row)
+        if self.rows and self.rows[-1]["iteration"] == event.iteration:
+            # the final event of a stopped or diverged run repeats the last iteration: one row for it
+            self.rows[-1] = row
+        else:
+            self.rows.append(row)
+            self._append_row(row)
         if event.image is not None and not event.done and self.config.snapshot_every \
                 and event.iteration % self.config.snapshot_every == 0:
-            imgs.save_png(event.image, self.folder / f"snapshot_{event.iteration:04d}.png")
+            image = event.image
+            if self.final_shape is not None and tuple(image.shape[:2]) != tuple(self.final_shape[:2]):
+                image = imgs.resize_exact(image, *self.final_shape[:2])  # a coarse scale's image, at the result's size
+            imgs.save_png(image, self.folder / f"snapshot_{event.iteration:04d}.png")
         if event.done:
             self.finish(event)
+
+    def _append_row(self, row: dict) -> None:
+        if self._csv is None or any(key not in self._columns for key in row):
+            self.write_losses()  # (re)write the whole file with every column so far, then append
+            self._columns = list(losses_columns(self.rows))
+            self._csv = open(self.folder / "losses.csv", "a", newline="")
+            return
+        csv.DictWriter(self._csv, fieldnames=self._columns).writerow(row)
+        self._csv.flush()
+
+    def close(self) -> None:
+        if self._csv is not None:
+            try:
+                self._csv.close()
+            except OSError:
+                pass
+            self._csv = None
 
     def finish(self, event: Progress) -> None:
         if event.image is not None:
@@ -125,22 +200,67 @@ class RunRecorder:
         self.write_params(status=event.status, iterations_done=event.iteration, seconds=round(event.elapsed, 3),
                           message=event.message, final_losses=event.losses)
 
+    def params(self, **extra) -> dict:
+        return {"config": self.config.to_dict(), "inputs": self.inputs, **self.meta,
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.started)), **extra}
+
     def write_params(self, **extra) -> None:
-        params = {"config": self.config.to_dict(), "inputs": self.inputs,
-                  "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.started)), **extra}
-        imgs.atomic_write_bytes(self.folder / "params.json", json.dumps(params, indent=2, default=str).encode())
+        imgs.atomic_write_bytes(self.folder / "params.json",
+                                json.dumps(self.params(**extra), indent=2, default=str).encode())
 
     def write_losses(self) -> None:
+        self.close()
         imgs.atomic_write_bytes(self.folder / "losses.csv", losses_csv(self.rows).encode())
 
+    def remove_temporary_files(self) -> None:
+        for tmp in self.folder.glob(".*.tmp*"):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
 
-def losses_csv(rows: list[dict]) -> str:
-    """Rows of loss terms as CSV text, one column per term (union of all rows' keys, in order)."""
+    def mark_failed(self, message: str, **extra) -> bool:
+        """Say in the folder that the run failed (a full disk, say), as far as the disk allows.
+
+        Removes temporary files first (freeing space), then writes params.json with
+        ``"status": "failed"``; if even that cannot be written, params.json is rewritten in
+        place, and failing that an empty ``FAILED`` file marks the folder. True if params.json says so.
+        """
+        self.close()
+        self.remove_temporary_files()
+        params = json.dumps(self.params(status="failed", message=message,
+                                        iterations_done=self.rows[-1]["iteration"] if self.rows else 0, **extra),
+                            indent=2, default=str).encode()
+        try:
+            imgs.atomic_write_bytes(self.folder / "params.json", params)
+            return True
+        except OSError:
+            pass
+        try:  # in place: truncating the old file frees its blocks first
+            with open(self.folder / "params.json", "wb") as fh:
+                fh.write(params)
+            return True
+        except OSError:
+            pass
+        try:
+            (self.folder / "FAILED").touch()
+        except OSError:
+            pass
+        return False
+
+
+def losses_columns(rows: list[dict]) -> list[str]:
     columns: list[str] = []
     for row in rows:
         for key in row:
             if key not in columns:
                 columns.append(key)
+    return columns
+
+
+def losses_csv(rows: list[dict]) -> str:
+    """Rows of loss terms as CSV text, one column per term (union of all rows' keys, in order)."""
+    columns = losses_columns(rows)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns)
     writer.writeheader()
