@@ -9,8 +9,10 @@ import streamlit as st
 
 from ui import common
 
+# "auto": open on a desktop, closed on a phone or small tablet (where it would cover the page on load)
 st.set_page_config(page_title="Neural style transfer, taught", page_icon="🎨", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
+common.responsive_css()
 
 PAGES = [  # file, title, icon: the walkthrough in order
     ("views/1_why.py", "Why style transfer", ":material/lightbulb:"),

@@ -51,8 +51,8 @@ def perturb(rgb: np.ndarray, how: str, amount: float = 0.0, seed: int = 0) -> np
     """A changed copy of an image, to play the generated image g against the content image c.
 
     ``how``: 'noise' (Gaussian noise of std ``amount`` grey levels), 'shift'
-    (moved right and down by ``amount`` px, wrapping around), 'upside down'
-    (flipped vertically) or 'same' (unchanged).
+    (moved right and down by ``amount`` px, wrapping around: see :func:`shifted_pair` for a shift
+    without the seam this leaves), 'upside down' (flipped vertically) or 'same' (unchanged).
     """
     if how == "same":
         return rgb.copy()
@@ -66,6 +66,23 @@ def perturb(rgb: np.ndarray, how: str, amount: float = 0.0, seed: int = 0) -> np
     if how == "upside down":
         return np.ascontiguousarray(rgb[::-1])
     raise ValueError(f"unknown change {how!r}; choose noise, shift, upside down or same")
+
+
+def shifted_pair(rgb: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """(c, g): two crops of one picture, g showing the same scene moved ``shift`` px right and down.
+
+    Both are the picture less ``shift`` px at two edges, so neither has an artificial edge or a
+    wrapped-around seam: every difference between them is the movement itself.
+    """
+    k = max(0, int(round(shift)))
+    h, w = rgb.shape[:2]
+    if k == 0:
+        return rgb.copy(), rgb.copy()
+    if k >= min(h, w) // 2:
+        raise ValueError(f"a shift of {k} px is too large for a {w} x {h} px picture")
+    c = np.ascontiguousarray(rgb[k:, k:])
+    g = np.ascontiguousarray(rgb[: h - k, : w - k])
+    return c, g
 
 
 def content_comparison(features: VGGFeatures, content_rgb: np.ndarray, generated_rgb: np.ndarray,
@@ -86,11 +103,17 @@ def content_comparison(features: VGGFeatures, content_rgb: np.ndarray, generated
     return {"content": a_c, "generated": a_g, "loss": loss, "relative": relative}
 
 
-def content_reconstruction_config(layer: str, size: int = 96, iterations: int = 40, seed: int = 0) -> StyleConfig:
-    """Settings that reconstruct an image from A^l(c) alone: alpha = 1, beta = 0, g starts as noise."""
+def content_reconstruction_config(layer: str, size: int = 96, iterations: int = 40, seed: int = 0,
+                                  scales: int = 2, min_size: int = 0) -> StyleConfig:
+    """Settings that reconstruct an image from A^l(c) alone: alpha = 1, beta = 0, g starts as noise.
+
+    The engine's multi-scale L-BFGS: ``scales`` sizes from ``min_size`` (0: automatic) up to ``size``, the
+    iterations split between them; the coarse scales lay out the picture cheaply, so deep layers, whose
+    activations say little about single pixels, still give back the arrangement at 192 px and more.
+    """
     return StyleConfig(preset="custom", content_layers=(layer,), style_layers=(), alpha=1.0, beta=0.0,
                        tv_weight=0.0, optimizer="lbfgs", iterations=int(iterations), size=int(size),
-                       init="noise", seed=int(seed))
+                       init="noise", seed=int(seed), scales=int(scales), min_size=int(min_size))
 
 
 def style_reconstruction_config(layers: Sequence[str], size: int = 96, iterations: int = 40,
@@ -102,13 +125,13 @@ def style_reconstruction_config(layers: Sequence[str], size: int = 96, iteration
 
 
 def reconstruct_content(features: VGGFeatures, content_rgb: np.ndarray, layer: str, size: int = 96,
-                        iterations: int = 40, seed: int = 0) -> Iterator[Progress]:
+                        iterations: int = 40, seed: int = 0, scales: int = 2, min_size: int = 0) -> Iterator[Progress]:
     """Gatys Figure 1 (content): start g from noise and minimise L_content at ``layer`` only.
 
     A thin call of :func:`nst.optimize.stylize`; yields its progress events (the
     last one, ``done=True``, carries the image). The style image is unused (beta = 0).
     """
-    config = content_reconstruction_config(layer, size, iterations, seed)
+    config = content_reconstruction_config(layer, size, iterations, seed, scales, min_size)
     return stylize(content_rgb, content_rgb, config, features=features, image_every=0)
 
 
@@ -186,7 +209,10 @@ def flip_demo(features: VGGFeatures, rgb: np.ndarray, layer: str, other_rgb: np.
       style loss looks like at this layer.
 
     Returns the maps and Grams and, for each case, ``content_loss`` (vs A^l(c)) and
-    ``style_loss`` E_l (vs G^l(c)), plus ``max_gram_diff`` (the largest |G - G^l(c)|).
+    ``style_loss`` E_l (vs G^l(c)), plus ``max_gram_diff`` (the largest |G - G^l(c)|) and the three
+    parts of the content loss, ``content_loss = energy_c + energy - 2 overlap``: ``energy_c`` = mean A^l(c)^2,
+    ``energy`` = mean A^l(case)^2 and ``overlap`` = mean A^l(c) A^l(case) (activations are >= 0 after
+    the ReLU, so the overlap is large only where both fire at the same places).
     """
     maps = activations(features, rgb, [layer])[layer]
     flipped_maps = np.ascontiguousarray(np.flip(maps, axis=0))
@@ -205,6 +231,9 @@ def flip_demo(features: VGGFeatures, rgb: np.ndarray, layer: str, other_rgb: np.
             "content_loss": float(losses.content_loss_layer(a, maps)),
             "style_loss": float(losses.style_loss_layer(g_case, g)),
             "max_gram_diff": float(np.max(np.abs(g_case - g))),
+            "energy_c": float(np.mean(np.square(maps, dtype=np.float64))),
+            "energy": float(np.mean(np.square(a, dtype=np.float64))),
+            "overlap": float(np.mean(maps.astype(np.float64) * a.astype(np.float64))),
         }
     return out
 

@@ -18,15 +18,44 @@ MAPS_SCALE = "Viridis"
 DIFF_SCALE = "RdBu_r"
 
 
-def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "block1_conv1 .. block3_conv3") -> str:
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def fmt(value: float) -> str:
+    """One way to write a number on every page: 4 significant digits, whole numbers written out up to a
+    million (57410, not 5.741e+04), and 5.741×10⁻⁵ beyond that range. Read back with :func:`parse_fmt`."""
+    v = float(value)
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    if 1e-3 <= abs(v) < 1e6:
+        rounded = float(f"{v:.4g}")
+        return f"{rounded:.0f}" if abs(rounded) >= 1000 else f"{rounded:.4g}"
+    mantissa, exponent = f"{v:.3e}".split("e")
+    return f"{float(mantissa):.4g}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def parse_fmt(text: str) -> float:
+    """The number :func:`fmt` wrote."""
+    text = text.strip()
+    if "×10" in text:
+        mantissa, exponent = text.split("×10")
+        back = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+        return float(mantissa) * 10.0 ** int(exponent.translate(back))
+    return float(text)
+
+
+def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "block1_conv1 .. block3_conv3",
+                     vertical: bool = False) -> str:
     """The high-level architecture of NST as Graphviz DOT (the article's figure).
 
     c, s and g go through the same frozen VGG-16; A^l(c) and A^l(g) meet in the
     content loss, G^l(s) and G^l(g) in the style loss; alpha and beta weigh them
-    into the total loss, whose gradient updates g and nothing else.
+    into the total loss, whose gradient updates g and nothing else. ``vertical``
+    draws it top to bottom, narrow enough to read on a phone.
     """
+    direction = "TB" if vertical else "LR"
     return f"""digraph NST {{
-  rankdir=LR; bgcolor="transparent"; nodesep=0.25; ranksep=0.4;
+  rankdir={direction}; bgcolor="transparent"; nodesep=0.25; ranksep=0.4;
   node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=18, color="#374151", margin="0.12,0.06"];
   edge [fontname="Helvetica", fontsize=16, color="#374151"];
   c [label="content c", fillcolor="#dbeafe"];
@@ -76,7 +105,9 @@ def feature_grid(maps: np.ndarray, indices: Sequence[int], cols: int = 8, shared
     """
     indices = [int(i) for i in indices]
     rows, cols = _grid_shape(len(indices), cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"{prefix} {i}" for i in indices],
+    # narrow cells (a phone shows 8 columns at ~45 px) get the bare index as their title, so titles never touch
+    names = [f"{prefix} {i}" if cols <= 4 else str(i) for i in indices]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names,
                         horizontal_spacing=0.012, vertical_spacing=0.2 / rows if rows > 1 else 0.0)
     top = float(maps[..., indices].max()) if indices else 1.0
     top = top if top > 0 else 1.0
@@ -91,7 +122,7 @@ def feature_grid(maps: np.ndarray, indices: Sequence[int], cols: int = 8, shared
                       row=r + 1, col=c + 1)
     _square_pixels(fig, len(indices))
     for ann in fig.layout.annotations:
-        ann.font.size = 10
+        ann.font.size = 11
     h, w = maps.shape[:2]
     height = int(rows * (cell_px * max(0.5, min(2.0, h / max(w, 1))) + 22)) + 10 + (30 if title else 0)
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=30 if title else 20, b=5),
@@ -130,6 +161,51 @@ def heatmap_row(arrays: Sequence[np.ndarray], titles: Sequence[str], diverging: 
     return fig
 
 
+def heatmap_panels(arrays: Sequence[np.ndarray], titles: Sequence[str], diverging: Sequence[bool] | None = None,
+                   height: int = 260, value_name: str = "value", text: bool = False,
+                   zrange: tuple[float, float] | None = None) -> list[go.Figure]:
+    """Like :func:`heatmap_row`, but one figure per heatmap, each with its title and its own colour bar.
+
+    Placed in columns (the pages' ``show_heatmaps``), the panels sit side by side on a wide screen and
+    stack on a phone, so no colour bar ever lies over the next panel and no title over another.
+    ``zrange`` puts every non-diverging panel on one scale (each still gets the bar, so a panel read
+    alone is still read right).
+    """
+    diverging = list(diverging) if diverging is not None else [False] * len(arrays)
+    figs = []
+    for z, title, div in zip(arrays, titles, diverging):
+        z = np.asarray(z, np.float64)
+        if div:
+            bound = float(np.max(np.abs(z))) or 1.0
+            kwargs = dict(zmin=-bound, zmax=bound, zmid=0.0, colorscale=DIFF_SCALE)
+        elif zrange is not None:
+            kwargs = dict(colorscale=MAPS_SCALE, zmin=zrange[0], zmax=zrange[1])
+        else:
+            kwargs = dict(colorscale=MAPS_SCALE)
+        if text:
+            kwargs.update(texttemplate="%{z:.3g}", textfont=dict(size=12))
+        fig = go.Figure(go.Heatmap(z=z, colorbar=dict(thickness=10, len=0.9, tickfont=dict(size=11)),
+                                   hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_name} = %{{z:.4g}}<extra></extra>",
+                                   **kwargs))
+        _square_pixels(fig, 1)
+        fig.update_layout(height=height, margin=dict(l=5, r=5, t=36, b=5),
+                          title=dict(text=title, font=dict(size=14), x=0.02, xanchor="left", y=0.98, yanchor="top"))
+        figs.append(fig)
+    return figs
+
+
+def log_ticks(lo: float, hi: float) -> dict:
+    """Axis settings for a log axis from ``lo`` to ``hi`` (> 0): a tick at every power of ten, written as a
+    whole value (0.01, 0.1, 1, 10, 100, 1000) or, beyond that, as 10 to a power; no bare minor ticks."""
+    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    step = max(1, math.ceil((b - a + 1) / 8))  # at most about 8 labels
+    vals, texts = [], []
+    for e in range(a, b + 1, step):
+        vals.append(10.0 ** e)
+        texts.append(f"{10.0 ** e:g}" if -3 <= e <= 4 else f"10<sup>{e}</sup>")
+    return dict(tickmode="array", tickvals=vals, ticktext=texts, minor=dict(showgrid=False, ticks=""))
+
+
 def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: tuple[int, int] | None = None,
                  title: str | None = None, text: bool = False, height: int = 460,
                  clickable: bool = False) -> go.Figure:
@@ -144,7 +220,7 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
     names = [str(v) for v in labels]
     fig = go.Figure(go.Heatmap(
         z=g, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
-        texttemplate="%{z:.3g}" if text else None,
+        texttemplate="%{z:.3g}" if text else None, textfont=dict(size=13),
         hovertemplate="G<sub>%{y},%{x}</sub> = %{z:.4g}<extra></extra>"))
     if clickable:
         cols, rows = np.meshgrid(names, names)
@@ -156,10 +232,11 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
         r, c = names.index(str(highlight[0])), names.index(str(highlight[1]))
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref="x", yref="y",
                       line=dict(color="#dc2626", width=3))
-    # every map's index up to 32 maps, then every 2nd or 4th (all in the hover); constrain="domain" keeps
-    # the square plot and its axes together instead of centring the cells away from the labels
-    step = 1 if len(names) <= 32 else 2 if len(names) <= 48 else 4
-    ticks = dict(tickmode="array", tickvals=names[::step], ticktext=names[::step], tickfont=dict(size=9))
+    # at most 16 labels per axis, 11 px and upright, so they fit without rotating (every index is in the hover);
+    # constrain="domain" keeps the square plot and its axes together instead of centring the cells away
+    step = max(1, math.ceil(len(names) / 16))
+    ticks = dict(tickmode="array", tickvals=names[::step], ticktext=names[::step], tickfont=dict(size=11),
+                 tickangle=0)
     fig.update_xaxes(title="j (feature map)", type="category", showgrid=False, constrain="domain", **ticks)
     fig.update_yaxes(title="i (feature map)", type="category", autorange="reversed", showgrid=False,
                      scaleanchor="x", constrain="domain", **ticks)
@@ -174,13 +251,13 @@ def loss_bars(terms: Sequence[tuple[str, float, str]], log: bool = True, title: 
     values = [float(t[1]) for t in terms]
     colors = [COLORS.get(t[2], "#6b7280") for t in terms]
     shown = [v if (v > 0 or not log) else None for v in values]
-    fig = go.Figure(go.Bar(x=labels, y=shown, marker_color=colors, text=[f"{v:.3g}" for v in values],
+    fig = go.Figure(go.Bar(x=labels, y=shown, marker_color=colors, text=[fmt(v) for v in values],
                            textposition="outside", cliponaxis=False,
                            hovertemplate="%{x}: %{text}<extra></extra>"))
     positive = [v for v in values if v > 0]
     if log and positive:
         lo, hi = math.log10(min(positive)), math.log10(max(positive))
-        fig.update_yaxes(type="log", range=[lo - 0.5, hi + 0.6])
+        fig.update_yaxes(type="log", range=[lo - 0.5, hi + 0.6], **log_ticks(10 ** (lo - 0.5), 10 ** (hi + 0.6)))
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=40 if title else 10, b=5), title=title,
                       showlegend=False, yaxis_title="value" + (" (log scale)" if log else ""))
     return fig
@@ -196,5 +273,5 @@ def layer_bars(values: dict[str, float], highlight: str | None = None, title: st
                            hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=40 if title else 10, b=5), title=title,
                       yaxis_title=yaxis, showlegend=False)
-    fig.update_xaxes(tickangle=-40, tickfont=dict(size=10))
+    fig.update_xaxes(tickangle=-40, tickfont=dict(size=11))
     return fig

@@ -27,9 +27,15 @@ def run_ok(at: AppTest) -> AppTest:
 
 
 def metric(at: AppTest, label_start: str) -> str:
+    """A metric's value as a plain number string (pages write numbers with nst.viz.fmt: 57410, 5.741×10⁻⁵)."""
+    from nst.viz import parse_fmt
+
     found = [m.value for m in at.metric if m.label.startswith(label_start)]
     assert found, f"no metric {label_start!r} in {[m.label for m in at.metric]}"
-    return found[0]
+    try:
+        return repr(parse_fmt(found[0]))
+    except ValueError:
+        return found[0]
 
 
 def texts(at: AppTest) -> str:
@@ -38,6 +44,10 @@ def texts(at: AppTest) -> str:
 
 def images(at: AppTest) -> list:
     return list(at.get("image"))
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(im.caption for el in images(at) for im in el.proto.imgs)
 
 
 # --- 1 why ----------------------------------------------------------------------------------------
@@ -91,7 +101,7 @@ def test_inside_vgg_pooling_differs_after_block1():
 def test_content_loss_follows_the_change():
     at = page("3_content.py")
     run_ok(at)
-    at.sidebar.select_slider(key="content_size").set_value(96)
+    at.select_slider(key="content_size").set_value(96)
     run_ok(at)
     shifted = float(metric(at, "L_content"))
     assert shifted > 0
@@ -103,19 +113,39 @@ def test_content_loss_follows_the_change():
     assert float(metric(at, "L_content")) == 0.0
 
 
-@pytest.mark.parametrize("script,prefix,size_key", [
-    ("3_content.py", "content", "content_size"),  # c and five single-layer reconstructions
-    ("4_style_gram.py", "gram", "gram_size"),      # s and five growing layer sets
-])
-def test_reconstructions_on_button(script, prefix, size_key):
-    at = page(script)
+def test_content_shift_has_no_artificial_edge_and_says_why():
+    at = page("3_content.py")
+    at.query_params["content_size"] = "96"
     run_ok(at)
-    at.sidebar.select_slider(key=size_key).set_value(96)
-    at.select_slider(key=f"{prefix}_recon_size").set_value(64)
-    at.select_slider(key=f"{prefix}_recon_iters").set_value(5)
+    assert at.radio(key="content_change").value == "shift"
+    body = texts(at)
+    assert "Why a 4 px shift costs a lot early and less deep" in body and "position by position" in body
+    assert "cropped by 4 px" in captions(at) and "moved 4 px right and down" in captions(at)
+
+
+def test_content_reconstructions_any_layer_multiscale():
+    at = page("3_content.py")
+    at.query_params["content_size"] = "96"
+    run_ok(at)
+    at.multiselect(key="content_recon_layers").set_value(["block1_conv1", "block2_conv2"])
+    at.select_slider(key="content_recon_iters").set_value(40)
     run_ok(at)
     before = len(images(at))
-    at.button(key=f"{prefix}_recon_go").click()
+    at.button(key="content_recon_go").click()
+    run_ok(at)
+    assert len(images(at)) == before + 3  # c and the two reconstructions, at 192 px
+    assert "block2_conv2 ·" in captions(at) and "% left" in captions(at)
+
+
+def test_style_reconstructions_on_button():
+    at = page("4_style_gram.py")
+    run_ok(at)
+    at.select_slider(key="gram_size").set_value(96)
+    at.select_slider(key="gram_recon_size").set_value(64)
+    at.select_slider(key="gram_recon_iters").set_value(5)
+    run_ok(at)
+    before = len(images(at))
+    at.button(key="gram_recon_go").click()
     run_ok(at)
     assert len(images(at)) == before + 6
 
@@ -126,15 +156,16 @@ def test_gram_cell_matches_and_follows_i():
     at = page("4_style_gram.py")
     at.query_params["style_layer"] = "block1_conv2"
     run_ok(at)
-    at.sidebar.select_slider(key="gram_size").set_value(96)
+    at.select_slider(key="gram_size").set_value(96)
     run_ok(at)
-    by_hand, library = metric(at, "÷ M_l"), metric(at, "G_ij from")
+    by_hand, library = metric(at, "÷ M_l"), metric(at, "G_ij in the Gram")
+    assert any("the same number" in c.value for c in at.caption)
     assert float(by_hand) == pytest.approx(float(library), rel=1e-4)
     i = at.number_input(key="gram_i")
     i.set_value(0 if i.value != 0 else 1)
     run_ok(at)
-    assert metric(at, "G_ij from") != library
-    assert float(metric(at, "÷ M_l")) == pytest.approx(float(metric(at, "G_ij from")), rel=1e-4, abs=1e-6)
+    assert metric(at, "G_ij in the Gram") != library
+    assert float(metric(at, "÷ M_l")) == pytest.approx(float(metric(at, "G_ij in the Gram")), rel=1e-4, abs=1e-6)
 
 
 
@@ -152,14 +183,19 @@ def test_dog_on_a_real_picture_flipped_maps_vs_flipped_input():
     at = page("5_dog.py")
     at.query_params["dog_size"] = "96"
     run_ok(at)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     flipped_maps, flipped_input, other = table["style loss E_l"].tolist()
     assert flipped_maps <= 1e-6 * other
     assert 0 < flipped_input < other
     assert (table["content loss"] > 0).all()
     at.selectbox(key="flip_layer").set_value("block4_conv1")
     run_ok(at)
-    assert at.dataframe[0].value["content loss"].tolist() != table["content loss"].tolist()
+    assert at.table[0].value["content loss"].tolist() != table["content loss"].tolist()
+    # the content loss is explained by its three parts, with the numbers on screen
+    parts = at.table[1].value
+    for _, row in parts.iterrows():
+        assert row["activity of c"] + row["+ activity of g"] - row["− 2 × overlap"] == \
+            pytest.approx(row["= content loss"], rel=1e-3, abs=1e-6)
 
 
 @pytest.mark.parametrize("layer", ["block1_conv2", "block5_conv3"])
@@ -171,7 +207,7 @@ def test_dog_verdict_follows_the_numbers(layer):
     run_ok(at)
     at.selectbox(key="flip_layer").set_value(layer)
     run_ok(at)
-    _, flipped_input, other = at.dataframe[0].value["style loss E_l"].tolist()
+    _, flipped_input, other = at.table[0].value["style loss E_l"].tolist()
     ratio = flipped_input / other
     text = " ".join(m.value for m in at.markdown)
     assert f"{ratio:.0%} of the style loss against a different picture" in text

@@ -53,54 +53,46 @@ def _load_upload(data: bytes, name: str) -> np.ndarray:
 
 
 def image_picker(label: str, kind: str, key: str, default: str | None = None,
-                 container=None, disabled: bool = False) -> tuple[np.ndarray | None, str]:
-    """A bundled image or an upload; returns (RGB array or None, display name).
+                 container=None, disabled: bool = False, slot: str | None = None) -> tuple[np.ndarray | None, str]:
+    """A bundled image or an upload, shared by every page: returns (RGB array, display name).
 
-    ``kind`` is 'content' or 'style'; ``disabled`` greys both out (during a run). A bad upload shows one sentence right
-    under the uploader and falls back to the bundled choice.
+    One set of pictures for the whole walkthrough (see :mod:`ui.pictures`): the picture is that of
+    ``slot``, by default ``kind`` ('content' or 'style'), so an upload on any page is the picture of every
+    page until changed. A picker whose key ends in '2' (the studio's second style) keeps its own slot.
+    ``disabled`` greys the widgets out (during a run). A bad upload shows one sentence right under the
+    uploader and the slot keeps its picture.
     """
-    box = container or st
-    options = samples()[kind]
-    names = list(options)
-    index = names.index(default) if default in names else 0
-    choice = box.selectbox(label, names, index=index, key=f"{key}_pick", disabled=disabled,
-                           persist_state="session")
-    upload = box.file_uploader(f"...or upload your own {kind} image (max {UPLOAD_LIMIT_MB} MB)",
-                               type=UPLOAD_TYPES, key=f"{key}_upload", disabled=disabled,
-                               on_change=_upload_changed, args=(key,))
-    kept = _kept_uploads()
-    if upload is not None:
-        try:
-            image = _load_upload(upload.getvalue(), upload.name)
-            kept[key] = (upload.name, upload.getvalue())
-            return image, upload.name
-        except imgs.ImageError as exc:
-            kept.pop(key, None)
-            box.error(f"{exc} Using '{choice}' instead.")
-    elif key in kept:
-        # Streamlit empties an uploader whose page was left; the picture itself is kept here
-        name, data = kept[key]
-        try:
-            image = _load_upload(data, name)
-        except imgs.ImageError:
-            kept.pop(key, None)
-        else:
-            box.caption(f"Using your upload **{name}** (kept from before).")
-            box.button("Use the bundled picture instead", key=f"{key}_forget", on_click=kept.pop,
-                       args=(key, None), disabled=disabled, icon=":material/close:")
-            return image, name
-    return load_bundled(str(options[choice])), choice
+    from ui.pictures import picker
+
+    if slot is None:
+        slot = key if key.endswith("2") else kind
+    return picker(label, kind, key, slot=slot, default=default, container=container, disabled=disabled)
 
 
-def _kept_uploads() -> dict:
-    """This session's uploads by picker key: (file name, bytes). Survives page switches."""
-    return st.session_state.setdefault("nst_kept_uploads", {})
+# Phone and tablet layout. Streamlit stacks st.columns below 640 px; these rules keep everything else inside the
+# screen: formulas and tables scroll sideways inside their own box, images never exceed their column, and a
+# block drawn twice (wide and narrow variants, e.g. the page-1 diagram) shows the one that fits.
+RESPONSIVE_CSS = """
+<style>
+.katex-display { overflow-x: auto; overflow-y: hidden; padding: 0.2rem 0; max-width: 100%; }
+.katex-display > .katex { white-space: nowrap; }
+[data-testid="stMarkdownContainer"] table { display: block; overflow-x: auto; max-width: 100%; }
+[data-testid="stTable"], [data-testid="stDataFrame"] { max-width: 100%; overflow-x: auto; }
+[data-testid="stMain"] img { max-width: 100%; height: auto; }
+[data-testid="stGraphVizChart"] svg { max-width: 100%; height: auto; }
+@media (min-width: 701px) { [class*="st-key-narrow_only"] { display: none !important; } }
+@media (max-width: 700px) {
+  [class*="st-key-wide_only"] { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding-left: 0.8rem; padding-right: 0.8rem; }
+  h1 { font-size: 1.75rem !important; }
+}
+</style>
+"""
 
 
-def _upload_changed(key: str) -> None:
-    """The user uploaded or removed a file: a removal forgets the kept picture too."""
-    if st.session_state.get(f"{key}_upload") is None:
-        _kept_uploads().pop(key, None)
+def responsive_css() -> None:
+    """The phone and tablet rules above, once per page run (app.py calls it)."""
+    st.html(RESPONSIVE_CSS)
 
 
 def sidebar_weights_note(source: str = "hed") -> None:

@@ -28,6 +28,53 @@ LAYER_NOTES = {
 }
 
 
+def preset_style_text(config) -> str:
+    """A preset's style layers in a few words: 'block1_conv1 .. block3_conv3' or 'conv1 of blocks 1..5'."""
+    layers = list(config.style_layers)
+    if not layers:
+        return "none"
+    if len(layers) > 2 and all(l.endswith("_conv1") for l in layers):
+        return f"conv1 of blocks {lessons.block_of(layers[0])}..{lessons.block_of(layers[-1])}"
+    idx = [LAYERS.index(l) for l in layers if l in LAYERS]
+    if len(idx) == len(layers) and idx == list(range(idx[0], idx[0] + len(idx))) and len(idx) > 2:
+        return f"{layers[0]} .. {layers[-1]}"
+    return ", ".join(layers)
+
+
+def preset_note(name: str) -> str:
+    """One sentence on a preset, read from nst.config.PRESETS."""
+    from nst.config import PRESETS
+
+    config = PRESETS[name]
+    who = {"article": "the article's choice", "gatys": "Gatys et al. 2015"}.get(name, "")
+    if name == default_preset_name() and not who:
+        who = "the studio's default"
+    return (f"**{name}**{f' ({who})' if who else ''}: content at {', '.join(config.content_layers)}, style at "
+            f"{preset_style_text(config)} ({len(config.style_layers)} layers).")
+
+
+def default_preset_name() -> str:
+    from nst import config
+
+    return getattr(config, "DEFAULT_PRESET", "article")
+
+
+def default_preset_note() -> str:
+    """Why the studio's default preset is not the article's (empty when it is the article's)."""
+    from nst.config import PRESETS
+
+    name = default_preset_name()
+    if name == "article" or name not in PRESETS or "article" not in PRESETS:
+        return ""
+    deepest = max((LAYERS.index(l) for l in PRESETS[name].style_layers if l in LAYERS), default=-1)
+    article_deepest = max((LAYERS.index(l) for l in PRESETS["article"].style_layers), default=-1)
+    if deepest <= article_deepest:
+        return f"The studio starts from **{name}** rather than the article's layers."
+    return (f"The walkthrough follows the article's layers; the studio starts from **{name}**, whose style layers "
+            f"reach {LAYERS[deepest]} (the article stops at {LAYERS[article_deepest]}): deeper layers carry "
+            "larger structures of a painting, strokes and shapes rather than only colour and grain.")
+
+
 def layer_select(label: str, key: str, default: str, options: Sequence[str] = tuple(LAYERS),
                  container=None, help: str | None = None) -> str:
     """A layer picker whose value lives in the URL (``?<key>=block3_conv1``), so a lesson is a link."""
@@ -38,16 +85,37 @@ def layer_select(label: str, key: str, default: str, options: Sequence[str] = tu
     return box.selectbox(label, options, index=index, key=key, bind="query-params", help=help)
 
 
+def pictures_panel(specs: Sequence[tuple[str, str, str]], size_label: str, size_key: str, default_size: int,
+                   size_help: str, sizes: Sequence[int] = (96, 128, 160, 224)) -> tuple[list, int]:
+    """The pictures a page uses, chosen in the page itself, in one bordered box; and its working size.
+
+    ``specs``: (label, kind, picker key) per picture. The pictures are the walkthrough's one set
+    (ui.pictures): an upload here is the picture of every page. The size slider lives in the URL.
+    Columns stack on a phone. Returns ([(image, name), ...], size).
+    """
+    from ui.pictures import picker
+
+    out = []
+    with st.container(border=True, key="pictures_panel"):
+        cols = st.columns([3] * len(specs) + [2], gap="medium")
+        for col, (label, kind, key) in zip(cols, specs):
+            with col:
+                inner = st.columns([3, 2], vertical_alignment="top")
+                image, name = picker(label, kind, key, container=inner[0])
+                inner[1].image(image, caption=name, width="stretch")
+                out.append((image, name))
+        with cols[-1]:
+            size = st.select_slider(size_label, list(sizes), value=default_size, key=size_key, bind="query-params",
+                                    help=size_help)
+            st.caption("Your pictures are used on every page until you change them.")
+    return out, int(size)
+
+
 def sidebar_picture(heading: str, label: str, kind: str, key: str, size_label: str, size_key: str,
                     default_size: int, size_help: str) -> tuple[np.ndarray, str, np.ndarray]:
-    """The sidebar's picture picker and working-size slider (in the URL); returns (image, name, working copy)."""
-    from ui.common import image_picker
-
-    with st.sidebar:
-        st.subheader(heading)
-        image, name = image_picker(label, kind, key=key)
-        size = st.select_slider(size_label, [96, 128, 160, 224], value=default_size, key=size_key,
-                                bind="query-params", help=size_help)
+    """One picture and the working size, chosen in the page (the name is historical); returns
+    (image, name, working copy)."""
+    [(image, name)], size = pictures_panel([(label, kind, key)], size_label, size_key, default_size, size_help)
     return image, name, working_copy(image, size)
 
 
@@ -90,6 +158,46 @@ def content_reconstruction(rgb: np.ndarray, layer: str, size: int, iterations: i
     return last.image, float(last.losses.get("content", float("nan")))
 
 
+@st.cache_resource(show_spinner=False)
+def _reconstruction_store() -> dict:
+    """Finished content reconstructions, shared by every session: {(pixels digest, layer, size, iterations): ...}."""
+    return {}
+
+
+RECON_SCALES, RECON_MIN_SIZE = 3, 48  # 48 -> 96 -> 192 px: the engine's multi-scale L-BFGS
+
+
+def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, iterations: int,
+                            weights: str = "hed") -> list[tuple[np.ndarray, float]]:
+    """(image, final content loss) per layer, each from noise at ``size`` px (multi-scale L-BFGS), with a
+    progress bar counting the iterations of the runs not made before (made ones are kept for everyone)."""
+    import hashlib
+
+    store = _reconstruction_store()
+    digest = hashlib.md5(rgb.tobytes()).hexdigest() + str(rgb.shape)
+    keys = {l: (digest, l, int(size), int(iterations), weights) for l in layers}
+    todo = [l for l in layers if keys[l] not in store]
+    if todo:
+        bar = st.progress(0.0, text="Starting...")
+        total = len(todo) * int(iterations)
+        for n, layer in enumerate(todo):
+            last = None
+            for last in lessons.reconstruct_content(features(weights), rgb, layer, size, iterations,
+                                                    scales=RECON_SCALES, min_size=RECON_MIN_SIZE):
+                done = n * int(iterations) + last.iteration
+                side = max(last.shape) if last.shape and max(last.shape) else size
+                bar.progress(min(1.0, done / total),
+                             text=f"Reconstructing from {layer} ({n + 1} of {len(todo)}): iteration "
+                                  f"{last.iteration} of {last.total_iterations}, at {side} px")
+            if last is None or last.image is None:
+                raise ValueError("the reconstruction produced no image")
+            while len(store) >= 96:
+                store.pop(next(iter(store)))
+            store[keys[layer]] = (last.image, float(last.losses.get("content", float("nan"))))
+        bar.empty()
+    return [store[keys[l]] for l in layers]
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def style_reconstruction(rgb: np.ndarray, layers: tuple[str, ...], size: int, iterations: int, seed: int = 0,
                          weights: str = "hed") -> tuple[np.ndarray, float]:
@@ -111,6 +219,16 @@ def run_reconstructions(kind: str, rgb: np.ndarray, items: Sequence, size: int, 
             results.append(style_reconstruction(rgb, tuple(item), size, iterations))
     bar.empty()
     return results
+
+
+def show_heatmaps(arrays: Sequence[np.ndarray], titles: Sequence[str], key: str, **kwargs) -> None:
+    """Heatmaps side by side, one figure per column (each with its own title and colour bar): on a phone the
+    columns stack, so nothing overlaps. ``kwargs`` go to :func:`nst.viz.heatmap_panels`."""
+    from nst import viz
+
+    figs = viz.heatmap_panels(arrays, titles, **kwargs)
+    for k, (col, fig) in enumerate(zip(st.columns(len(figs), gap="small"), figs)):
+        col.plotly_chart(fig, width="stretch", key=f"{key}_{k}", config={"displayModeBar": False})
 
 
 def show_images(images: Sequence[np.ndarray], captions: Sequence[str], width: int | str = "stretch") -> None:
@@ -166,11 +284,23 @@ def loss_inputs(generated_rgb: np.ndarray, content_rgb: np.ndarray, style_rgb: n
     return lessons.loss_inputs(features(weights), generated_rgb, content_rgb, style_rgb, content_layers, style_layers)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def pooling_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, pooling: str, iterations: int = 30,
+                        weights: str = "hed") -> np.ndarray:
+    """The same short stylisation (article preset, L-BFGS, one scale) with 'avg' or 'max' pooling in VGG-16."""
+    from nst.config import preset
+
+    config = preset("article", size=max(content_rgb.shape[:2]), iterations=int(iterations), init="content",
+                    pooling=pooling, scales=1)
+    return lessons.quick_stylize(features(weights, pooling), content_rgb, style_rgb, config)
+
+
 @st.cache_data(show_spinner="Stylising a preview (a short L-BFGS run)...", max_entries=8)
 def stylised_preview(content_rgb: np.ndarray, style_rgb: np.ndarray, preset_name: str, iterations: int = 30,
                      weights: str = "hed") -> np.ndarray:
     """A quick stylised g from the preset's own alpha, beta and w_l (not the sliders: those only re-weigh)."""
     from nst.config import preset
 
-    config = preset(preset_name, size=max(content_rgb.shape[:2]), iterations=int(iterations), init="content")
+    config = preset(preset_name, size=max(content_rgb.shape[:2]), iterations=int(iterations), init="content",
+                    scales=1, min_size=0)
     return lessons.quick_stylize(features(weights), content_rgb, style_rgb, config)

@@ -10,6 +10,7 @@ import streamlit as st  # noqa: E402
 
 from nst import viz  # noqa: E402
 from nst.config import PRESETS  # noqa: E402
+from ui.lessons import default_preset_note, preset_note, preset_style_text  # noqa: E402
 
 st.title("1 · Why style transfer, and how it is wired")
 st.markdown(
@@ -18,15 +19,19 @@ st.markdown(
     "network and asks for a new picture with the **content** of one image and the **style** of another.")
 
 preset_name = st.segmented_control(
-    "Layers", ["article", "gatys"], default="article", required=True, key="preset", bind="query-params",
-    help="Which VGG-16 layers feed the two losses: the article's first 7 conv layers, or the classic "
-         "choice of Gatys et al. 2015.") or "article"
+    "Layers", list(PRESETS), default="article", required=True, key="preset", bind="query-params",
+    help="Which VGG-16 layers feed the two losses (a preset).") or "article"
 preset = PRESETS[preset_name]
-style_text = f"{preset.style_layers[0]} .. {preset.style_layers[-1]}"
-if preset_name == "gatys":
-    style_text = "conv1 of blocks 1..5"
+note = default_preset_note()
+st.caption(preset_note(preset_name) + (f" {note}" if note else ""))
+style_text = preset_style_text(preset)
 
-st.graphviz_chart(viz.architecture_dot(", ".join(preset.content_layers), style_text), width="stretch")
+# Drawn twice: left to right on a wide screen, top to bottom on a phone (CSS shows the one that fits).
+with st.container(key="wide_only_diagram"):
+    st.graphviz_chart(viz.architecture_dot(", ".join(preset.content_layers), style_text), width="stretch")
+with st.container(key="narrow_only_diagram"):
+    st.graphviz_chart(viz.architecture_dot(", ".join(preset.content_layers), style_text, vertical=True),
+                      width="stretch")
 st.caption("Solid arrows: the forward pass. Dashed red arrow: the gradient of the total loss, which changes "
            "only g. The three VGG-16 boxes are one network with the same frozen weights.")
 st.latex(r"L = \alpha\, L_{content}(c, g) + \beta\, L_{style}(s, g)")

@@ -11,7 +11,9 @@ import streamlit as st  # noqa: E402
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import LAYER_NOTES, activations, layer_maps_or_stop, layer_select, sidebar_picture  # noqa: E402
+from ui.lessons import (LAYER_NOTES, activations, layer_maps_or_stop, layer_select, pooling_stylisation,  # noqa: E402
+                        sidebar_picture, working_copy)
+from ui.pictures import current as current_picture  # noqa: E402
 
 st.title("2 · Inside VGG-16: what each layer sees")
 st.markdown(
@@ -22,7 +24,7 @@ st.markdown(
 
 features_or_stop()
 
-image, name, picture = sidebar_picture("Picture and layer", "Picture", "content", "vgg_image",
+image, name, picture = sidebar_picture("Picture", "Picture (content photo)", "content", "vgg_image",
                                        "Picture size (longest side, px)", "vgg_size", 160,
                                        "Smaller is faster; block 5 sees the picture at 1/16 of this.")
 
@@ -61,9 +63,35 @@ st.markdown(
     "Between blocks, VGG-16 was trained with **max** pooling (keep the largest of each 2x2 window). "
     "The article and Gatys et al. swap in **average** pooling (keep the mean), which passes smoother "
     "gradients back to g and gives more pleasing images.")
+ex1, ex2 = st.columns([2, 3], vertical_alignment="center")
+ex1.latex(r"\begin{bmatrix}1 & 3\\ 0 & 8\end{bmatrix} \;\to\; \underbrace{3}_{\text{average}}"
+          r"\quad\text{or}\quad \underbrace{8}_{\text{max}}")
+ex2.markdown(
+    "One 2x2 window of activations becomes **3** with average pooling and **8** with max pooling. Max keeps only "
+    "the strongest response, and its gradient flows back to **one** pixel of the four; average lets all four "
+    "share it, so every pixel of g is told how to change.")
+
+try:
+    style_rgb, style_name = current_picture("style")
+    small_c = working_copy(image, 128)
+    small_s = working_copy(style_rgb, 128)
+    with st.spinner("The same short stylisation twice, with average and with max pooling (kept for everyone)..."):
+        styled = {p: pooling_stylisation(small_c, small_s, p) for p in ("avg", "max")}
+except (imgs.ImageError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+st.markdown(f"**Shown, not said:** {name} in the style of {style_name}, 30 L-BFGS iterations at 128 px, the "
+            "same settings except the pooling.")
+sc = st.columns(3)
+sc[0].image(small_s, caption=f"s: {style_name} (the walkthrough's style picture)", width="stretch")
+sc[1].image(styled["avg"], caption="average pooling", width="stretch")
+sc[2].image(styled["max"], caption="max pooling", width="stretch")
+st.caption("With max pooling the gradient reaches only the strongest pixel of each window, so the result is usually "
+           "patchier and noisier; with average pooling it is smoother. Change the style picture on page 4 or 6.")
+
 if block == 1:
-    st.info(f"{layer} is in block 1, before any pooling, so both are the same here. "
-            "Pick a layer in block 2 or deeper to see the difference.", icon=":material/info:")
+    st.info(f"{layer} is in block 1, before any pooling, so its maps are the same with both. "
+            "Pick a layer in block 2 or deeper to see the difference in the maps.", icon=":material/info:")
 try:
     maps_avg = activations(picture, (layer,), pooling="avg")[layer]
     maps_max = activations(picture, (layer,), pooling="max")[layer]
@@ -73,11 +101,11 @@ except (imgs.ImageError, ValueError) as exc:
 few = list(lessons.strongest_maps(maps_avg, 4))
 pool_cols = st.columns(2)
 with pool_cols[0]:
-    st.markdown("**average pooling** (what style transfer uses)")
+    st.markdown(f"**average pooling**: {layer}'s 4 strongest maps")
     st.plotly_chart(viz.feature_grid(maps_avg, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
                     key="vgg_avg", config={"displayModeBar": False})
 with pool_cols[1]:
-    st.markdown("**max pooling** (how VGG-16 was trained)")
+    st.markdown(f"**max pooling**: the same 4 maps")
     st.plotly_chart(viz.feature_grid(maps_max, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
                     key="vgg_max", config={"displayModeBar": False})
 mean_avg, mean_max = float(maps_avg.mean()), float(maps_max.mean())
@@ -85,9 +113,5 @@ m1, m2 = st.columns(2)
 m1.metric("mean activation, average pooling", f"{mean_avg:.3g}")
 m2.metric("mean activation, max pooling", f"{mean_max:.3g}",
           delta=f"{(mean_max / mean_avg - 1) * 100:+.0f}%" if mean_avg > 0 else None, delta_color="off")
-with st.expander("How pooling works, in numbers"):
-    st.markdown(
-        "A 2x2 window of activations $\\begin{bmatrix}1 & 3\\\\ 0 & 8\\end{bmatrix}$ becomes **3** with "
-        "average pooling and **8** with max pooling. Max pooling keeps only the strongest response and its "
-        "gradient flows to one pixel of the four; average pooling lets all four share it. Deeper layers "
-        "then see a smoother picture, which is why their maps above look softer with average pooling.")
+st.caption("Max pooling passes on the largest value of each window, so deeper layers see larger activations; "
+           "average pooling passes on a smoother picture, which is why the maps look softer with it.")

@@ -14,8 +14,8 @@ from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.weights import LAYERS  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (LAYER_NOTES, content_comparison, layer_select, reconstruction_settings,  # noqa: E402
-                        reconstructions_on_button, show_images, sidebar_picture)
+from ui.lessons import (LAYER_NOTES, content_comparison, content_reconstructions, layer_select,  # noqa: E402
+                        remember, remembered, show_heatmaps, show_images, sidebar_picture)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -29,7 +29,7 @@ st.caption("$C_l$ feature maps, $M_l = H_l W_l$ positions: the *mean* squared di
 
 features_or_stop()
 
-image, name, picture = sidebar_picture("Content image c", "Content image c", "content", "content_image",
+image, name, picture = sidebar_picture("Content image c", "Content image c (photo)", "content", "content_image",
                                        "Working size (px)", "content_size", 128,
                                        "Longest side of c and g; smaller is faster.")
 
@@ -40,6 +40,10 @@ if layer in LAYER_NOTES:
 
 # --- c against a changed copy g ------------------------------------------------------
 st.subheader("c against a changed copy g")
+st.markdown(
+    "The content loss asks, **position by position**, whether g's features fire where c's do. It does not ask "
+    "whether the two pictures show the same thing: a copy moved by a few pixels shows exactly the same scene, "
+    "but its features sit a few positions away.")
 change_col, amount_col = st.columns([3, 2])
 change = change_col.radio("Make g from c by", ["shift", "noise", "upside down", "same"], horizontal=True,
                           key="content_change", persist_state="session")
@@ -48,10 +52,13 @@ if change == "noise":
     amount = amount_col.slider("noise std (grey levels)", 0, 100, 40, 5, key="content_noise", persist_state="session")
 elif change == "shift":
     amount = amount_col.slider("shift (px)", 0, 32, 4, 1, key="content_shift", persist_state="session")
-generated = lessons.perturb(picture, change, amount)
-
 try:
-    result = content_comparison(picture, generated, tuple(LAYERS))
+    if change == "shift":
+        # two crops of the picture, the second moved: no wrapped-around seam, no artificial edge
+        content, generated = lessons.shifted_pair(picture, int(amount))
+    else:
+        content, generated = picture, lessons.perturb(picture, change, amount)
+    result = content_comparison(content, generated, tuple(LAYERS))
 except (imgs.ImageError, ValueError) as exc:
     st.error(str(exc))
     st.stop()
@@ -59,29 +66,35 @@ except (imgs.ImageError, ValueError) as exc:
 a_c, a_g = result["content"][layer], result["generated"][layer]
 loss = result["loss"][layer]
 img_c, img_g, metric_col = st.columns([1, 1, 1.3])
-img_c.image(picture, caption=f"c: {name}", width="stretch")
-img_g.image(generated, caption=f"g: c, {change}" + (f" {amount:g}" if change in ("noise", "shift") else ""),
+img_c.image(content, caption=f"c: {name}" + (f" (cropped by {int(amount)} px)" if change == "shift" and amount else ""),
+            width="stretch")
+img_g.image(generated, caption=("g: the same scene moved " f"{int(amount)} px right and down" if change == "shift"
+                                else f"g: c, {change}" + (f" {amount:g}" if change == "noise" else "")),
             width="stretch")
 with metric_col:
     st.metric(f"L_content at {layer}", f"{loss:.4g}")
     st.metric("relative to the size of A^l(c)", f"{result['relative'][layer]:.1%}",
-              help="L_content divided by the mean of A^l(c)^2, so layers of different scale compare.")
+              help="L_content divided by the mean of A^l(c)^2, so layers of different scale compare. "
+                   "100% is what a g with no activity at all would score.")
+if change == "shift":
+    st.caption("For a shift, c and g are two crops of your picture, g taken a few pixels further up and left, so "
+               "it shows the scene moved right and down; neither has an edge the picture did not have.")
 
 strongest = [int(i) for i in lessons.strongest_maps(a_c, 64)]
 pick = st.selectbox("Feature map i (the 64 most active for c, strongest first)", strongest, index=0,
                     key="content_map")
 diff = a_g[..., pick] - a_c[..., pick]
-st.plotly_chart(viz.heatmap_row([a_c[..., pick], a_g[..., pick], diff],
-                                [f"A<sup>l</sup><sub>{pick}</sub>(c)", f"A<sup>l</sup><sub>{pick}</sub>(g)",
-                                 f"A<sup>l</sup><sub>{pick}</sub>(g) − A<sup>l</sup><sub>{pick}</sub>(c)"],
-                                diverging=[False, False, True], value_name="A", height=280),
-                width="stretch", key="content_maps")
-st.caption("Hover a cell for its value. Red: g fires more than c there; blue: less.")
+show_heatmaps([a_c[..., pick], a_g[..., pick], diff],
+              [f"A<sup>l</sup><sub>{pick}</sub>(c)", f"A<sup>l</sup><sub>{pick}</sub>(g)",
+               f"A<sup>l</sup><sub>{pick}</sub>(g) − A<sup>l</sup><sub>{pick}</sub>(c)"],
+              key="content_maps", diverging=[False, False, True], value_name="A", height=280)
+st.caption("Hover a cell for its value. Right: red where g fires more than c, blue where less; the content "
+           "loss is the mean of its squares over all maps.")
 
 st.plotly_chart(viz.layer_bars(result["relative"], highlight=layer, kind="content",
                                title="Relative content loss at every layer: which layers notice this change?",
-                               yaxis="L_content / mean A(c)^2"),
-                width="stretch", key="content_layers")
+                               yaxis="L_content / mean A(c)²"),
+                width="stretch", key="content_layers", config={"displayModeBar": False})
 rel = result["relative"]
 if change != "same":
     early = [v for k, v in rel.items() if k.startswith(("block1", "block2"))]
@@ -90,12 +103,20 @@ if change != "same":
     st.caption(f"For this g: the relative loss is highest at {top} ({rel[top]:.0%}) and lowest at {low} "
                f"({rel[low]:.0%}); blocks 1-2 average {sum(early) / len(early):.0%}, block 5 "
                f"{sum(late) / len(late):.0%}.")
+if change == "shift" and amount:
+    k = int(amount)
+    st.info(
+        f"**Why a {k} px shift costs a lot early and less deep.** A position of block 1 is one pixel, so at "
+        f"block 1-2 every edge of g lies {k} positions away from c's: where c has an edge g has none, and the "
+        "other way round, and the loss counts both. After each pooling a position covers more pixels (2 in "
+        f"block 2, 4 in block 3, 8 in block 4, 16 in block 5), so the same {k} px is a smaller part of a "
+        f"position and a deep feature (an eye, a patch of fur) still fires in nearly the same place. Shallow "
+        "layers measure exact pixels; deep ones measure what is roughly where, which is why the content loss "
+        "of style transfer lives deep.", icon=":material/lightbulb:")
 with st.expander("What to look for"):
     st.markdown(
-        "- **A shift** of a few px: the early layers' features land on other positions, so blocks 1-2 see "
-        "a different picture (relative loss near 1). A block-5 position covers 16 x 16 pixels, so deep layers "
-        "change less. Deep layers keep *what* is where more than the exact pixels: that is why the content "
-        "loss lives there.\n"
+        "- **A shift** of a few px: blocks 1-2 see a different picture, deep layers much less (the box above "
+        "says why).\n"
         "- **Noise** is noticed by every layer; which ones most depends on the picture and the amount "
         "(the bars and the line above say it for this one).\n"
         "- **Upside down** keeps every pixel but moves it: a large content loss at every layer. "
@@ -107,23 +128,41 @@ st.markdown(
     "Start g as **noise** and change it until $A^l(g) = A^l(c)$ at a single layer, with $\\alpha = 1$, "
     "$\\beta = 0$ (no style). What comes back is what that layer keeps: low layers return the picture "
     "almost exactly; high layers keep the objects and their arrangement but lose exact colours and pixels.")
-recon_size, iterations = reconstruction_settings("content")
-layers = list(lessons.RECONSTRUCTION_LAYERS)
+r1, r2, r3 = st.columns([3, 1, 1])
+recon_layers = r1.multiselect("Layers to reconstruct from", list(LAYERS),
+                              default=["block1_conv1", "block3_conv1", "block4_conv2"], key="content_recon_layers",
+                              max_selections=5, persist_state="session",
+                              help="Any of the 13 conv layers; block4_conv2 is Gatys et al.'s content layer.")
+recon_size = r2.select_slider("Size (px)", [192, 256], value=192, key="content_recon_size", persist_state="session")
+iterations = r3.select_slider("L-BFGS iterations", [40, 60, 100, 150], value=60, key="content_recon_iters",
+                              persist_state="session")
+layers = [l for l in LAYERS if l in recon_layers]  # in network order
 digest = hashlib.md5(picture.tobytes()).hexdigest()
-params = (digest, picture.shape, recon_size, iterations)
-results = reconstructions_on_button("content", picture, layers, layers, recon_size, iterations, params,
-                                   "Reconstruct from block1_conv1 ... block5_conv1", "content_recon")
-if results is not None:
-    small = imgs.resize_to(picture, recon_size)
-    acts = content_comparison(small, small, tuple(layers))["content"]
+params = (digest, picture.shape, tuple(layers), recon_size, iterations)
+go = st.button("Reconstruct", type="primary", key="content_recon_go", disabled=not layers)
+if go:
+    remember("content_recon", params)
+if not layers:
+    st.caption("Pick at least one layer.")
+elif not remembered("content_recon", params):
+    st.caption(f"{len(layers)} runs of {iterations} L-BFGS iterations from noise, coarse to fine "
+               f"(48, 96, then {recon_size} px), with a progress bar; a deep layer takes longest. Results are "
+               "kept, so showing them again is instant.")
+else:
+    source = imgs.resize_to(image, recon_size)
+    try:
+        results = content_reconstructions(source, layers, recon_size, iterations)
+    except (imgs.ImageError, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
+    acts = content_comparison(source, source, tuple(layers))["content"]
     energy = {l: float(np.mean(np.square(acts[l]))) for l in layers}
-    show_images([small] + [r[0] for r in results],
+    show_images([source] + [r[0] for r in results],
                 ["c"] + [f"{l} · {r[1] / energy[l]:.1%} left" if energy[l] > 0 else f"{l} · L = {r[1]:.3g}"
                          for l, r in zip(layers, results)])
-    st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px. \"left\": the final "
-               "L_content divided by mean A^l(c)², the same relative measure as the bars above, so layers "
-               "compare. The low layers end with almost nothing left and give back the picture; the deep ones "
-               "keep a few percent to a tenth and give back a different picture, because many pictures "
-               "have nearly the same deep activations. (Gatys et al. ran many more "
-               "iterations at full size: deeper layers would sharpen a little, but never return the exact "
-               "pixels.)")
+    st.caption(f"Each from the same noise, {iterations} L-BFGS iterations spread over three sizes (48, 96 and "
+               f"{recon_size} px). \"left\": the final L_content divided by mean A^l(c)², the same relative "
+               "measure as the bars above. The low layers give back the picture almost exactly. The deep ones "
+               "give back its arrangement (where the eyes, edges and regions are) but not its colours or "
+               "pixels: many pictures have nearly the same deep activations, and the optimiser finds one of "
+               "them.")

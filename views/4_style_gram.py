@@ -14,14 +14,14 @@ from nst import lessons, viz  # noqa: E402
 from nst.config import GATYS_STYLE_LAYERS  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
 from ui.lessons import (layer_maps_or_stop, layer_select, reconstruction_settings,  # noqa: E402
-                        reconstructions_on_button, show_images, sidebar_picture)
+                        reconstructions_on_button, show_heatmaps, show_images, sidebar_picture)
 
 st.title("4 · Style and the Gram matrix")
 st.markdown(
     "Style is *which features occur together*, wherever they are. For each layer $l$, the **Gram matrix** "
     "multiplies feature maps $i$ and $j$ position by position and adds up over all positions $k$:")
-st.latex(r"G^l_{ij} = \frac{1}{M_l} \sum_{k=1}^{M_l} F^l_{ik} F^l_{jk} \qquad "
-         r"E_l = \frac{1}{C_l^2} \sum_{i,j} \left(G^l_{ij}(g) - G^l_{ij}(s)\right)^2 \qquad "
+st.latex(r"G^l_{ij} = \frac{1}{M_l} \sum_{k=1}^{M_l} F^l_{ik} F^l_{jk}")
+st.latex(r"E_l = \frac{1}{C_l^2} \sum_{i,j} \left(G^l_{ij}(g) - G^l_{ij}(s)\right)^2 \qquad "
          r"L_{style} = \sum_l w_l E_l")
 st.caption("$F^l_{ik}$ is $A^l$ with the positions flattened: map $i$ at position $k$, $M_l = H_l W_l$. "
            "Dividing by $M_l$ makes one picture at two sizes give comparable Gram matrices; $E_l$ is the mean "
@@ -30,7 +30,7 @@ st.caption("$F^l_{ik}$ is $A^l$ with the positions flattened: map $i$ at positio
 
 features_or_stop()
 
-image, name, picture = sidebar_picture("Style image s", "Style image s", "style", "gram_image",
+image, name, picture = sidebar_picture("Style image s", "Style image s (painting)", "style", "gram_image",
                                        "Working size (px)", "gram_size", 128, "Longest side of s; smaller is faster.")
 
 layer = layer_select("Layer l", key="style_layer", default="block2_conv1")
@@ -75,17 +75,19 @@ with right:
 
 cell = lessons.gram_cell(maps, int(i), int(j))
 st.subheader(f"How $G_{{{i},{j}}}$ is made")
-st.plotly_chart(viz.heatmap_row([cell["F_i"], cell["F_j"], cell["product"]],
-                                [f"F<sub>{i}</sub>: map i", f"F<sub>{j}</sub>: map j",
-                                 f"F<sub>{i}</sub> × F<sub>{j}</sub>, position by position"],
-                                value_name="value", height=270),
-                width="stretch", key="gram_cell_maps")
+show_heatmaps([cell["F_i"], cell["F_j"], cell["product"]],
+              [f"F<sub>{i}</sub>: map i", f"F<sub>{j}</sub>: map j", f"F<sub>{i}</sub> × F<sub>{j}</sub>"],
+              key="gram_cell_maps", value_name="value", height=270)
+st.caption(f"Right: the two maps multiplied position by position; it is bright only where maps {i} and {j} "
+           "both fire.")
+same = abs(cell["by_hand"] - cell["gram"]) <= 1e-4 * max(1.0, abs(cell["gram"]))
 n1, n2, n3 = st.columns(3)
 n1.metric("sum over all positions k", f"{cell['sum']:.6g}")
 n2.metric(f"÷ M_l = {cell['M']}", f"{cell['by_hand']:.6g}")
-n3.metric("G_ij from nst.losses.gram_matrix", f"{cell['gram']:.6g}",
-          delta="matches" if abs(cell["by_hand"] - cell["gram"]) <= 1e-4 * max(1.0, abs(cell["gram"])) else "differs",
-          delta_color="normal")
+n3.metric("G_ij in the Gram matrix above", f"{cell['gram']:.6g}",
+          help="The entry of the whole matrix, computed in one matrix product by the same loss code the "
+               "optimiser uses.")
+st.caption(f"By hand and in the matrix: {'the same number' if same else 'not the same: please report this'}.")
 st.markdown(
     "A **large** $G_{ij}$: maps $i$ and $j$ fire strongly at the *same places* (the product is bright). "
     "A diagonal entry $G_{ii}$ is how much map $i$ fires at all. Nothing in $G$ says *where* that happens: "

@@ -7,13 +7,14 @@ if ROOT not in sys.path:  # `streamlit run views/5_dog.py` on its own
     sys.path.insert(0, ROOT)
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.toy import dog_example  # noqa: E402
-from ui.common import features_or_stop, image_picker, load_bundled, samples  # noqa: E402
-from ui.lessons import flip_demo, layer_select, working_copy  # noqa: E402
+from ui.common import features_or_stop, load_bundled, samples  # noqa: E402
+from ui.lessons import flip_demo, layer_select, show_heatmaps, sidebar_picture, working_copy  # noqa: E402
 
 st.title("5 · The dog and the upside-down dog")
 st.markdown(
@@ -25,9 +26,8 @@ dog = dog_example()
 titles = ["map 1 (dog)", "map 2 (silent)", "map 3 (silent)"]
 for label, maps in (("A: the dog", dog["maps_a"]), ("B: the upside-down dog", dog["maps_b"])):
     st.markdown(f"**{label}**")
-    st.plotly_chart(viz.heatmap_row([maps[..., k] for k in range(3)], titles, zrange=(0.0, 1.0), height=220,
-                                    value_name="A"),
-                    width="stretch", key=f"dog_{label[0]}")
+    show_heatmaps([maps[..., k] for k in range(3)], titles, key=f"dog_{label[0]}", zrange=(0.0, 1.0), height=220,
+                  value_name="A")
 
 g_a, g_b = dog["gram_a"], dog["gram_b"]
 left, right, numbers = st.columns([1, 1, 1.1], gap="medium")
@@ -38,9 +38,9 @@ with right:
     st.plotly_chart(viz.gram_heatmap(g_b, labels=[1, 2, 3], text=True, height=280, title="G(B)"),
                     width="stretch", key="dog_gram_b")
 with numbers:
-    st.metric("content loss L_content(A, B)", f"{dog['content_loss']:.4f}",
+    st.metric("content loss L_content(A, B)", f"{dog['content_loss']:.4g}",
               help="Mean over the 3 maps and 256 positions of (A - B)^2: every pixel where only one dog is, counts.")
-    st.metric("style loss E(A, B)", f"{dog['style_loss']:.4f}",
+    st.metric("style loss E(A, B)", f"{dog['style_loss']:.4g}",
               help="Mean over the 3 x 3 entries of (G(A) - G(B))^2.")
     raw = int(dog["gram_raw_a"][0, 0])
     m = dog["maps_a"].shape[0] * dog["maps_a"].shape[1]
@@ -50,7 +50,7 @@ with numbers:
 same = bool(np.array_equal(g_a, g_b))
 st.success(
     f"**Same Gram matrix{' (exactly)' if same else ''}, different content.** The content loss compares position "
-    f"by position, so it sees that the dog moved: {dog['content_loss']:.4f}. The Gram matrix adds up over all "
+    f"by position, so it sees that the dog moved: {dog['content_loss']:.4g}. The Gram matrix adds up over all "
     f"positions, so it only knows *which* maps fire and *together with which*: style loss {dog['style_loss']:g}. "
     "The style of a picture survives when its parts are moved around; its content does not.",
     icon=":material/pets:")
@@ -58,14 +58,11 @@ st.success(
 # --- a real picture ----------------------------------------------------------------------
 st.header("The same on a real picture")
 features_or_stop()
-with st.sidebar:
-    st.subheader("Picture")
-    image, name = image_picker("Picture", "content", key="dog_image")
-    size = st.select_slider("Working size (px)", [96, 128, 160], value=128, key="dog_size", bind="query-params")
-picture = working_copy(image, size)
+image, name, picture = sidebar_picture("Picture", "Picture (content photo)", "content", "dog_image",
+                                       "Working size (px)", "dog_size", 128, "Longest side; smaller is faster.")
 layer = layer_select("Layer l", key="flip_layer", default="block2_conv1")
 others = [n for n in samples()["content"] if n != name]
-other = working_copy(load_bundled(str(samples()["content"][others[0]])), size) if others else None
+other = working_copy(load_bundled(str(samples()["content"][others[0]])), max(picture.shape[:2])) if others else None
 
 try:
     demo = flip_demo(picture, layer, other)
@@ -86,23 +83,19 @@ pic_col, flip_col = st.columns(2)
 pic_col.image(picture, caption=f"c: {name}", width=200)
 flip_col.image(np.ascontiguousarray(picture[::-1]), caption="c upside down", width=200)
 top = float(max(maps[..., pick].max(), flipped_input["maps"][..., pick].max())) or 1.0
-st.plotly_chart(viz.heatmap_row([maps[..., pick], flipped_maps["maps"][..., pick], flipped_input["maps"][..., pick]],
-                                [f"A<sup>l</sup><sub>{pick}</sub>(c)", "1. feature maps flipped",
-                                 "2. picture flipped, VGG-16 again"],
-                                zrange=(0.0, top), height=260, value_name="A"),
-                width="stretch", key="dog_real_maps")
+show_heatmaps([maps[..., pick], flipped_maps["maps"][..., pick], flipped_input["maps"][..., pick]],
+              [f"A<sup>l</sup><sub>{pick}</sub>(c)", "1. maps flipped", "2. picture flipped"],
+              key="dog_real_maps", zrange=(0.0, top), height=260, value_name="A")
 
 rows = [("1. feature maps flipped", flipped_maps), ("2. picture flipped, VGG-16 again", flipped_input)]
 if "other picture" in demo["cases"]:
     rows.append((f"for scale: another picture ({others[0]})", demo["cases"]["other picture"]))
-st.dataframe(
-    {"compared with c": [r[0] for r in rows],
-     "content loss": [r[1]["content_loss"] for r in rows],
-     "style loss E_l": [r[1]["style_loss"] for r in rows],
-     "max |G - G(c)|": [r[1]["max_gram_diff"] for r in rows]},
-    hide_index=True, width="stretch",
-    column_config={k: st.column_config.NumberColumn(format="%.4g")
-                   for k in ("content loss", "style loss E_l", "max |G - G(c)|")})
+# st.table: a plain HTML table whose headers wrap, so all its columns fit a phone (a data grid hid the last ones)
+table = pd.DataFrame({"compared with c": [r[0] for r in rows],
+                      "content loss": [r[1]["content_loss"] for r in rows],
+                      "style loss E_l": [r[1]["style_loss"] for r in rows],
+                      "max |G − G(c)|": [r[1]["max_gram_diff"] for r in rows]})
+st.table(table.style.format({k: "{:.4g}" for k in ("content loss", "style loss E_l", "max |G − G(c)|")}).hide())
 st.caption(f"All at {layer}, against A^l(c) and G^l(c) of the picture the right way up.")
 
 other_case = demo["cases"].get("other picture")
@@ -136,3 +129,39 @@ st.markdown(
     f"- **Flipped picture**: VGG-16's filters are not symmetric under flips (a filter for 'light above dark' "
     f"does not fire on 'dark above light'), so the Gram matrix is only **approximately** equal: style loss "
     f"{flipped_input['style_loss']:.4g}" + verdict)
+
+other_case = demo["cases"].get("other picture")
+if other_case is not None and other_case["content_loss"] > 0:
+    fi, ot = flipped_input, other_case
+    if fi["content_loss"] > ot["content_loss"]:
+        lead = (f"**Why does the flipped picture have a larger content loss ({fi['content_loss']:.4g}) than a "
+                f"different picture ({ot['content_loss']:.4g})?** ")
+    else:
+        lead = (f"**What the content loss counts.** The flipped picture scores {fi['content_loss']:.4g}, a different "
+                f"picture {ot['content_loss']:.4g}. ")
+    st.markdown(
+        lead + "The content loss is the mean of $(A(g) - A(c))^2$, which splits into three parts: "
+        "$\overline{A(c)^2} + \overline{A(g)^2} - 2\,\overline{A(c)A(g)}$, the activity of c, the activity "
+        "of g, and twice their overlap (large only where both fire at the same places).")
+    st.table(pd.DataFrame({
+        "g": ["2. picture flipped", f"another picture ({others[0]})"],
+        "activity of c": [fi["energy_c"], ot["energy_c"]],
+        "+ activity of g": [fi["energy"], ot["energy"]],
+        "− 2 × overlap": [2 * fi["overlap"], 2 * ot["overlap"]],
+        "= content loss": [fi["content_loss"], ot["content_loss"]],
+    }).style.format("{:.4g}", subset=["activity of c", "+ activity of g", "− 2 × overlap", "= content loss"]).hide())
+    if fi["content_loss"] > ot["content_loss"]:
+        why = (f"{others[0]} fires less at {layer} ({ot['energy']:.4g}), so it has less activity in the wrong "
+               "place" if ot["energy"] < fi["energy"] else
+               f"{others[0]} happens to overlap c more ({2 * ot['overlap']:.4g} against {2 * fi['overlap']:.4g}): "
+               "its busy and quiet regions line up better with c's than c's own upside-down copy does")
+        st.markdown(
+            f"The flip keeps **all** of c's activity ({fi['energy']:.4g}, about c's own {fi['energy_c']:.4g}) but "
+            f"moves it to other places, so the overlap is small; {why}. The content loss counts "
+            "activation in the wrong place, not how different two scenes are: an upside-down copy of a busy "
+            "picture is, to it, as wrong as can be. The style loss is what tells the two apart: small for the "
+            "flip, large for another picture.")
+    else:
+        st.markdown(
+            "Both are far from c position by position; the style loss is what tells them apart: small for the "
+            "flip, large for another picture.")

@@ -6,13 +6,16 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:  # `streamlit run views/6_loss_playground.py` on its own
     sys.path.insert(0, ROOT)
 
+import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.config import PRESETS  # noqa: E402
-from ui.common import features_or_stop, image_picker  # noqa: E402
-from ui.lessons import loss_inputs, stylised_preview, working_copy  # noqa: E402
+from nst.viz import fmt  # noqa: E402
+from ui.common import features_or_stop  # noqa: E402
+from ui.lessons import (default_preset_note, loss_inputs, pictures_panel, preset_note, stylised_preview,  # noqa: E402
+                        working_copy)
 
 POWERS = ["0", "1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100", "1e3", "1e4", "1e5"]
 TV_POWERS = ["0", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100"]
@@ -21,9 +24,9 @@ G_CHOICES = ["content c", "noise", "style s", "stylised preview"]
 
 
 def tex(value: float) -> str:
-    """A number for st.latex: 4.668 \\times 10^{4} rather than 4.668e+04."""
-    if value == 0 or 1e-3 <= abs(value) < 1e4:
-        return f"{value:.4g}"
+    """A number for st.latex, written as nst.viz.fmt writes it everywhere else (57410; 4.668 \\times 10^{-5})."""
+    if value == 0 or 1e-3 <= abs(value) < 1e6:
+        return fmt(value)
     mantissa, exponent = f"{value:.3e}".split("e")
     return rf"{float(mantissa):.4g} \times 10^{{{int(exponent)}}}"
 
@@ -38,17 +41,19 @@ st.latex(r"L = \alpha\, L_{content} + \beta \sum_l w_l E_l + \lambda_{tv} L_{tv}
 
 features_or_stop()
 
-with st.sidebar:
-    st.subheader("Images")
-    content, content_name = image_picker("Content image c", "content", key="play_content")
-    style, style_name = image_picker("Style image s", "style", key="play_style")
-    size = st.select_slider("Working size (px)", [96, 128, 160], value=128, key="play_size", bind="query-params")
+[(content, content_name), (style, style_name)], size = pictures_panel(
+    [("Content image c (photo)", "content", "play_content"), ("Style image s (painting)", "style", "play_style")],
+    "Working size (px)", "play_size", 128, "Longest side of c, s and g; smaller is faster.", sizes=(96, 128, 160))
 
 preset_name = st.segmented_control(
-    "Layers", ["article", "gatys"], default="article", required=True, key="preset", bind="query-params",
-    help="article: content at block3_conv3, style at its 7 layers. gatys: content at block4_conv2, "
-         "style at block1..5_conv1.") or "article"
+    "Layers", list(PRESETS), default="article", required=True, key="preset", bind="query-params",
+    help="Which VGG-16 layers feed the two losses (a preset).") or "article"
 preset = PRESETS[preset_name]
+note = default_preset_note()
+st.caption(preset_note(preset_name) + (f" {note}" if note else ""))
+if getattr(preset, "style_loss", "gram") != "gram" or getattr(preset, "normalize", False):
+    st.caption(f"Here only {preset_name}'s layers are used: the terms below are the article's, Gram matrices and "
+               "plain sums, so that every number can be followed by hand.")
 content_layers, style_layers = tuple(preset.content_layers), tuple(preset.style_layers)
 
 c = working_copy(content, size)
@@ -96,10 +101,10 @@ terms = lessons.combine(inputs, alpha, beta, layer_weights, tv_weight)
 # --- the terms -------------------------------------------------------------------------------------
 style_sum = beta * terms["style"]
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("total L", f"{terms['total']:.4g}")
-m2.metric("α L_content", f"{terms['weighted/content']:.4g}")
-m3.metric("β Σ w_l E_l", f"{style_sum:.4g}")
-m4.metric("λ_tv L_tv", f"{terms['weighted/tv']:.4g}")
+m1.metric("total L", fmt(terms['total']))
+m2.metric("α L_content", fmt(terms['weighted/content']))
+m3.metric("β Σ w_l E_l", fmt(style_sum))
+m4.metric("λ_tv L_tv", fmt(terms['weighted/tv']))
 if terms["total"] > 0:
     share = style_sum / terms["total"]
     st.progress(min(1.0, max(0.0, share)),
@@ -121,19 +126,17 @@ st.latex(
 
 with st.expander("The terms, unweighted, and how each is normalised"):
     st.markdown(
-        f"- $L_{{content}}$ at {', '.join(content_layers)} = **{terms['content']:.4g}**: the *mean* over "
+        f"- $L_{{content}}$ at {', '.join(content_layers)} = **{fmt(terms['content'])}**: the *mean* over "
         "feature maps and positions of $(A^l(g) - A^l(c))^2$.\n"
         "- $G^l_{ij} = \\frac{1}{M_l}\\sum_k F^l_{ik}F^l_{jk}$ (divided by the number of positions $M_l$), "
         "and $E_l$ = the *mean* over $(i, j)$ of $(G^l_{ij}(g) - G^l_{ij}(s))^2$: 4x Gatys et al.'s $E_l$.\n"
         "- $L_{style} = \\sum_l w_l E_l$; the article's $M^l$ factor is absorbed into $\\beta$.\n"
-        f"- $L_{{tv}}$ = **{terms['tv']:.4g}**: mean squared difference of neighbouring pixels, down plus across.")
-    st.dataframe(
+        f"- $L_{{tv}}$ = **{fmt(terms['tv'])}**: mean squared difference of neighbouring pixels, down plus across.")
+    st.table(pd.DataFrame(
         {"layer l": list(style_layers),
-         "E_l": [terms[f"E/{l}"] for l in style_layers],
-         "w_l": [layer_weights[l] for l in style_layers],
-         "β w_l E_l": [terms[f"weighted/style/{l}"] for l in style_layers]},
-        hide_index=True, width="stretch",
-        column_config={k: st.column_config.NumberColumn(format="%.4g") for k in ("E_l", "β w_l E_l")})
+         "E_l": [fmt(terms[f"E/{l}"]) for l in style_layers],
+         "w_l": [f"{layer_weights[l]:g}" for l in style_layers],
+         "β w_l E_l": [fmt(terms[f"weighted/style/{l}"]) for l in style_layers]}).style.hide())
 
 with st.expander("Things to try"):
     st.markdown(
