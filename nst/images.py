@@ -67,13 +67,13 @@ def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, name:
         raise ImageError(f"{_describe(name)} is too large to decode safely (a possible decompression bomb).") from None
     except Image.UnidentifiedImageError:
         raise ImageError(f"{_describe(name)} is not an image file PIL can read (PNG, JPEG, GIF, WebP, BMP, TIFF...).") from None
-    except ValueError as exc:
+    except ValueError as exc:  # (no exception class names in a message a learner reads)
         if _is_metadata_limit(exc):
             raise ImageError(f"{_describe(name)} carries a metadata (text) chunk larger than Pillow reads safely; "
                              "save the picture again without its metadata.") from None
-        raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded ({type(exc).__name__}).") from None
+        raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded.") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError, RuntimeError) as exc:
-        raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded ({type(exc).__name__}).") from None
+        raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded.") from None
     return _to_rgb(image, name)
 
 
@@ -110,7 +110,7 @@ def read_file_bytes(path: str | os.PathLike, name: str | None = None, limit: int
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise ImageError(f"{_describe(name)} could not be read ({(exc.strerror or type(exc).__name__).lower()}).") \
+        raise ImageError(f"{_describe(name)} could not be read" + (f" ({exc.strerror.lower()})." if exc.strerror else ".")) \
             from None
     if len(data) > limit:
         raise ImageError(f"{_describe(name)} is over {limit // 2**20} MB; the limit is {limit // 2**20} MB.")
