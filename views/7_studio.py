@@ -1,14 +1,14 @@
 """Studio: run neural style transfer for real, watch every loss term fall, stop at any time, download.
 
 The settings live in the link (st.query_params), so a teacher can share a preset.
-Every run is recorded in data/gen_N (result.png, params.json, losses.csv).
+Every run is recorded in data/gen_N (result.png, params.json, losses.csv, its frames).
 """
 import streamlit as st
 
 from ui import studio
 
 
-st.title("Studio")
+st.title("7 · Studio: run it, watch it, keep it")
 st.markdown(
     "The generated image **g** starts from the content image (or noise) and is changed, pixel by pixel, "
     "to lower **L = α·L_content + β·L_style**: stay close to the content image's activations at the "
@@ -18,8 +18,10 @@ st.markdown(
 state = st.session_state
 studio.wait_for_previous_run()
 running = bool(state.pop("studio_go", False))
+sweeping = bool(state.pop("studio_go_sweep", False))
+busy = running or sweeping
 
-settings, inputs = studio.settings_panel(disabled=running)
+settings, inputs = studio.settings_panel(disabled=busy)
 try:
     config = studio.build_config(settings).validate()
 except ValueError as exc:
@@ -28,10 +30,10 @@ except ValueError as exc:
 
 buttons = st.columns([1, 1, 5], vertical_alignment="center")
 buttons[0].button("Run", type="primary", key="studio_run", on_click=studio.request_run,
-                  disabled=running or config is None, icon=":material/play_arrow:", width="stretch")
-buttons[1].button("Stop", key="studio_stop", on_click=studio.request_stop, disabled=not running,
+                  disabled=busy or config is None, icon=":material/play_arrow:", width="stretch")
+buttons[1].button("Stop", key="studio_stop", on_click=studio.request_stop, disabled=not busy,
                   icon=":material/stop:", width="stretch",
-                  help="Ends the run after the current iteration and keeps the last image.")
+                  help="Ends the run (or the sweep) after the current iteration and keeps the last image.")
 with buttons[2]:
     studio.queue_line()
 
@@ -39,6 +41,7 @@ area = {"status": st.empty(), "progress": st.empty()}
 left, right = st.columns([2, 3])
 with left:
     area["image"] = st.empty()
+    area["timelapse"] = st.empty()
 with right:
     area["loss"] = st.empty()
     area["layers"] = st.empty()
@@ -50,10 +53,14 @@ st.caption("Normalisation: L_content = mean (A(g) − A(c))² at the content lay
 if running and config is not None:
     studio.run(config, inputs, area)
     st.rerun()
-elif studio.session_box()["result"]:
+elif studio.session_box()["result"] and not sweeping:
     studio.show_result(studio.session_box()["result"], area)
-else:
-    area["image"].info("Press **Run**: the image will appear here as it forms, with its loss curves on the right.")
+elif not sweeping:
+    area["image"].info("Press **Run**: the image will appear here as it forms, with its loss curves beside it.")
+
+st.divider()
+if studio.sweep.section(settings, config, inputs, start=sweeping and config is not None, busy=busy):
+    st.rerun()
 
 st.divider()
 studio.earlier_runs()

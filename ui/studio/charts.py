@@ -49,10 +49,24 @@ def scale_switches(rows: Sequence[dict]) -> list[tuple[float, int]]:
     return out
 
 
-def _mark_scales(fig: go.Figure, rows: Sequence[dict], label: bool) -> None:
+def thin_rows(rows: Sequence[dict], points: int) -> list[dict]:
+    """At most ``points`` rows, evenly spread, the first and the last always kept (a live chart's data).
+
+    The curves keep their shape (the losses change smoothly from one iteration to the next);
+    take the scale switches from all rows (``scale_switches``) before thinning.
+    """
+    n = len(rows)
+    if n <= points or points < 2:
+        return list(rows)
+    step = (n - 1) / (points - 1)
+    return [rows[round(i * step)] for i in range(points)]
+
+
+def _mark_scales(fig: go.Figure, rows: Sequence[dict], label: bool,
+                 switches: Sequence[tuple[float, int]] | None = None) -> None:
     """A dashed line where the image was enlarged to the next scale: the losses jump there
     because the same picture at twice the size has new, unoptimised detail."""
-    for n, (x, scale) in enumerate(scale_switches(rows)):
+    for n, (x, scale) in enumerate(scale_switches(rows) if switches is None else switches):
         fig.add_vline(x=x, line=dict(color="#888888", width=1, dash="dash"))
         if label:
             fig.add_annotation(x=x, y=1, yref="paper", yanchor="top", xanchor="left", showarrow=False,
@@ -60,7 +74,7 @@ def _mark_scales(fig: go.Figure, rows: Sequence[dict], label: bool) -> None:
 
 
 def loss_figure(rows: Sequence[dict], alpha: float, beta: float, tv_weight: float = 0.0,
-                height: int = 300) -> go.Figure:
+                height: int = 300, switches: Sequence[tuple[float, int]] | None = None) -> go.Figure:
     """Total loss and its weighted parts: L = alpha L_content + beta L_style (+ tv L_tv); log y."""
     its = [r.get("iteration") for r in rows]
     fig = go.Figure()
@@ -71,11 +85,12 @@ def loss_figure(rows: Sequence[dict], alpha: float, beta: float, tv_weight: floa
         ys = [(r.get(key) * weight) if r.get(key) is not None else None for r in rows]
         fig.add_trace(go.Scatter(x=its, y=_positive(ys), name=name, mode="lines",
                                  line=dict(color=COLORS[key], width=3 if key == "total" else 2)))
-    _mark_scales(fig, rows, label=True)
+    _mark_scales(fig, rows, label=True, switches=switches)
     return _layout(fig, "Loss (what the optimiser minimises)", height)
 
 
-def layer_figure(rows: Sequence[dict], height: int = 360) -> go.Figure:
+def layer_figure(rows: Sequence[dict], height: int = 360,
+                 switches: Sequence[tuple[float, int]] | None = None) -> go.Figure:
     """The style loss of every layer, E_l (before w_l), and the content loss per content layer; log y."""
     its = [r.get("iteration") for r in rows]
     keys: list[str] = []
@@ -88,5 +103,5 @@ def layer_figure(rows: Sequence[dict], height: int = 360) -> go.Figure:
         name = f"E {layer}" if kind == "style" else f"L_content {layer}"
         fig.add_trace(go.Scatter(x=its, y=_positive([r.get(key) for r in rows]), name=name, mode="lines",
                                  line=dict(color=LAYER_COLORS[n % len(LAYER_COLORS)], dash=dash)))
-    _mark_scales(fig, rows, label=False)
+    _mark_scales(fig, rows, label=False, switches=switches)
     return _layout(fig, "Per layer: style E_l (solid), content (dotted)", height)

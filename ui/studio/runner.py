@@ -1,0 +1,242 @@
+"""One optimisation from the page: wait for the slot, optimise, show it live, record it in gen_N.
+
+The run happens in the script run itself (see ``ui/studio/__init__.py``); every
+``st`` call in the loop is a point where a Stop click (a rerun) ends it, and the
+``finally`` records what there is. The live view is throttled by wall time, not
+by iteration, so that drawing never takes the two cores from the optimisation:
+the progress line at most every 0.5 s, the image when ``every`` iterations and
+at least 0.5 s have passed (sent as a compact JPEG, once per new image), the
+charts every 2 s or less often if drawing them took long, with at most 150
+points a curve. The frames shown are kept for the timelapse.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import streamlit as st
+
+from nst import images as imgs
+from nst.config import StyleConfig
+from nst.pipeline import RunRecorder
+from nst.weights import WeightsUnavailable
+from ui import common
+from ui.studio import media
+from ui.studio.charts import layer_figure, loss_figure, scale_switches, thin_rows
+from ui.studio.session import Presence, TabClosed, session_box, session_id
+from ui.studio.slot import run_queue, wait_for_turn
+from ui.studio.store import data_dir
+
+
+def fmt_seconds(s: float) -> str:
+    return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {int(s % 60):02d} s"
+
+
+def progress_text(event, config: StyleConfig) -> str:
+    rate = event.iteration / event.elapsed if event.elapsed > 0 else 0.0
+    text = (f"Iteration {event.iteration} / {event.total_iterations} · {fmt_seconds(event.elapsed)} · "
+            f"{rate:.2f} it/s")
+    if config.scales > 1:
+        text += f" · scale {event.scale + 1}/{config.scales} ({event.shape[1]}x{event.shape[0]} px)"
+    return text
+
+
+def draw_charts(area: dict, rows: list[dict], config: StyleConfig, tag: str, points: int | None = None,
+                loss_height: int = 300) -> None:
+    """The loss and per-layer charts into ``area['loss']`` and ``area['layers']`` (``points``: thin the curves)."""
+    if not rows:
+        return
+    switches = scale_switches(rows)
+    shown = thin_rows(rows, points) if points else rows
+    if "loss" in area:
+        area["loss"].plotly_chart(
+            loss_figure(shown, config.alpha, config.beta, config.tv_weight, height=loss_height, switches=switches),
+            width="stretch", key=f"studio_loss_{tag}", config={"displayModeBar": False})
+    if "layers" in area:
+        area["layers"].plotly_chart(layer_figure(shown, switches=switches), width="stretch",
+                                    key=f"studio_layers_{tag}", config={"displayModeBar": False})
+
+
+class LiveView:
+    """What the page shows while a run goes, throttled by wall time.
+
+    ``area`` holds placeholders: 'progress', 'image' and optionally 'status', 'loss', 'layers'.
+    """
+
+    PROGRESS_S = 0.5     # the progress line at most this often
+    IMAGE_S = 0.5        # images at least this far apart (and ``every`` iterations)
+    CHART_S = 2.0        # charts at least this far apart ...
+    CHART_SHARE = 0.04   # ... and further if drawing them took more than this share of the time
+    CHART_POINTS = 150   # points a curve while live
+
+    def __init__(self, area: dict, config: StyleConfig, every: int, tag: str = "live", image_caption: str = "g"):
+        self.area, self.config, self.every, self.tag = area, config, max(1, int(every)), tag
+        self.image_caption = image_caption
+        self.progress_at = self.chart_at = self.image_at = 0.0
+        self.chart_gap = self.CHART_S
+        self.image_iteration = 0
+        self.status_shown = True
+        self.folder = None
+        self.frames_kept = 0
+
+    def starting(self) -> None:
+        if "status" in self.area:
+            self.area["status"].info("Starting: preparing the style targets and compiling the loss "
+                                     "(a few seconds)...")
+
+    def update(self, event, rows: list[dict]) -> None:
+        now = time.monotonic()
+        if now - self.progress_at >= self.PROGRESS_S:
+            self.progress_at = now
+            self.area["progress"].progress(min(1.0, event.iteration / event.total_iterations),
+                                           text=progress_text(event, self.config))
+            if self.status_shown and "status" in self.area:
+                self.area["status"].empty()
+                self.status_shown = False
+        if event.image is not None and (self.image_iteration == 0 or (
+                event.iteration - self.image_iteration >= self.every and now - self.image_at >= self.IMAGE_S)):
+            self.image_at, self.image_iteration = now, event.iteration
+            data = media.jpeg_bytes(event.image)
+            if self.folder is not None and self.frames_kept < media.MAX_SAVED_FRAMES:
+                media.save_frame(self.folder, event.iteration, data)
+                self.frames_kept += 1
+            self.area["image"].image(data, width="stretch",
+                                     caption=f"{self.image_caption} after {event.iteration} iteration"
+                                             f"{'s' if event.iteration != 1 else ''} "
+                                             f"({event.shape[1]}x{event.shape[0]} px)")
+        if ("loss" in self.area or "layers" in self.area) and now - self.chart_at >= self.chart_gap:
+            draw_charts(self.area, rows, self.config, f"{self.tag}{event.iteration}", points=self.CHART_POINTS)
+            took = time.monotonic() - now
+            self.chart_at = time.monotonic()
+            self.chart_gap = max(self.CHART_S, took / self.CHART_SHARE)
+
+
+def stylize_events(inputs: dict, config: StyleConfig, features, stop: threading.Event):
+    """The library's generator, with an image in every event (so the live view can show any of them)."""
+    from nst.optimize import stylize
+
+    return stylize(inputs["content"], inputs["styles"], config, features, image_every=1, stop=stop)
+
+
+def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, status_box, extra: dict | None = None,
+            label: str = "") -> None:
+    """Wait for the slot, optimise, record; the outcome lands in ``sink['result']`` (also when Streamlit
+    ends the script run: a Stop click, a page switch, a closed tab).
+
+    ``inputs``: content, styles, content_name, style_names; ``extra``: more for params.json's inputs.
+    """
+    box = session_box()
+    session = session_id()
+    queue = run_queue()
+    try:
+        features = common.features(config.weights, "avg")
+    except WeightsUnavailable as exc:
+        sink["result"] = {"folder": None, "status": "error", "message": str(exc)}
+        return
+    presence = Presence()
+    # With Streamlit's fast reruns, the script run after a Stop click starts in a new thread
+    # while this one is still saving; that run waits on this event (see wait_for_previous_run).
+    finished_saving = threading.Event()
+    box["saving"] = finished_saving
+    ticket = queue.join(owner=session, label=label or "a run")
+    stop = threading.Event()
+    recorder: RunRecorder | None = None
+    gen = None
+    last = None          # the latest Progress event
+    outcome = "interrupted"
+    error = ""
+    try:
+        wait_for_turn(queue, ticket, status_box, presence)
+        view.starting()
+        recorder = RunRecorder.create(
+            config, root=data_dir(), content=inputs["content_name"], styles=inputs["style_names"],
+            session=session, **(extra or {}))
+        view.folder = recorder.folder
+        sink["result"] = {"folder": str(recorder.folder), "status": "running"}
+        box["mine"].append(str(recorder.folder))
+        gen = stylize_events(inputs, config, features, stop)
+        for event in gen:
+            last = event
+            queue.heartbeat(ticket)
+            recorder.record(event)
+            if event.done:
+                outcome = "done"
+                break
+            view.update(event, recorder.rows)
+            if presence.gone():
+                raise TabClosed
+    except TabClosed:
+        outcome = "tab closed"
+    except Exception as exc:  # a failure inside the engine: one sentence, the run folder says so too
+        outcome = "error"
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        error = f"The run failed: {first_line}"
+    finally:
+        try:
+            if outcome == "interrupted" and presence.inactive_now():
+                outcome = "tab closed"  # Streamlit ended the script because the session went away
+            if recorder is not None and outcome != "done":
+                last = finish_interrupted(gen, stop, recorder, last, outcome, error)
+            if recorder is not None:
+                sink["result"] = {
+                    "folder": str(recorder.folder), "status": last.status if last is not None else "stopped",
+                    "message": last.message if last is not None else "",
+                    "iteration": last.iteration if last else 0,
+                    "total": config.iterations, "elapsed": last.elapsed if last else 0.0}
+            elif outcome != "done":
+                sink["result"] = {"folder": None, "status": "left_queue" if not error else "error",
+                                  "message": error or "You left the queue before your run started."}
+        finally:  # whatever happened above, the slot is freed and nobody waits on this run
+            if gen is not None:
+                gen.close()
+            queue.release(ticket)
+            finished_saving.set()
+
+
+def run(config: StyleConfig, inputs: dict, area: dict) -> None:
+    """The studio's Run: one run drawn into ``area`` ('status', 'progress', 'image', 'loss', 'layers');
+    the outcome lands in session_box()['result']."""
+    every = int(st.session_state.get("studio_every", 5))
+    view = LiveView(area, config, every)
+    execute(config, inputs, view, session_box(), area["status"],
+            label=f"{inputs['content_name']} x {', '.join(inputs['style_names'])}")
+
+
+def finish_interrupted(gen, stop: threading.Event, recorder: RunRecorder, last, outcome: str, error: str):
+    """Record a run that did not reach its last iteration; returns its final event (or None).
+
+    The generator is asked to stop and hands over its final event: the last image and
+    the losses so far. No st call happens here: Streamlit may be ending this script run.
+    """
+    messages = {"interrupted": "Stopped before the last iteration (Stop, a page switch or a rerun); "
+                               "the last image is kept.",
+                "tab closed": "Stopped because the browser tab that started it went away.",
+                "error": error}
+    final = None
+    if gen is not None and outcome != "error":
+        stop.set()
+        try:
+            for event in gen:
+                if event.done:
+                    final = event
+                    break
+        except Exception:  # the engine failing while stopping leaves what was recorded so far
+            final = None
+    if final is not None:
+        final.status = "stopped" if final.status in ("running", "finished", "stopped") else final.status
+        if final.status == "stopped":  # keep what the engine adds (an enlarged coarse image, say)
+            extra = final.message.replace("Stopped by request.", "").strip()
+            final.message = f"{messages[outcome]} {extra}".strip()
+        recorder.record(final)
+        return final
+    status = "error" if outcome == "error" else "stopped"
+    done = last.iteration if last is not None else 0
+    if last is not None and last.image is not None:
+        imgs.save_png(last.image, recorder.folder / "result.png")
+    recorder.write_losses()
+    recorder.write_params(status=status, iterations_done=done, message=messages[outcome] if done or error
+                          else "Stopped before the first iteration.", seconds=round(last.elapsed, 3) if last else 0)
+    from nst.optimize import Progress
+
+    return Progress(done, recorder.config.iterations, last.losses if last else {}, last.elapsed if last else 0.0,
+                    status=status, message=messages[outcome] or "Stopped.", done=True)
