@@ -516,6 +516,153 @@ def studio_run(features, config, content, style, image_every, log, label):
     return first, total, last
 
 
+# --- the studio in a browser -------------------------------------------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StudioServer:
+    """`streamlit run app.py` on a free port with its own data folder, for the browser part."""
+
+    def __init__(self, data_dir: Path, log_path: Path):
+        self.data_dir, self.log_path = Path(data_dir), Path(log_path)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def __enter__(self):
+        import subprocess
+        import urllib.request
+
+        env = dict(os.environ, NST_DATA_DIR=str(self.data_dir), TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"streamlit did not start; see {self.log_path}")
+            time.sleep(0.5)
+
+    def __exit__(self, *exc):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except Exception:
+                self.proc.kill()
+        self._log.close()
+
+
+def studio_in_browser(page, url: str, query: str, data_dir: Path, timeout_s: float) -> dict:
+    """One studio run in Chromium: open the link, press Run, wait for 'Finished'. Times from the click.
+
+    Returns {'first': s to the first live image, 'wall': s from the click to the result shown,
+    'engine': the run's own clock (params.json seconds), 'config': its config, 'folder': its gen_N}.
+    """
+    import json
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/studio{query}")
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout_s * 1000)
+    expect(page.get_by_text("Network loaded")).to_be_visible(timeout=timeout_s * 1000)
+    before = {p.name for p in data_dir.glob("gen_*")}
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Run").click()
+    first = None
+    try:
+        expect(page.get_by_test_id("stImageCaption").filter(has_text="g after")).to_be_visible(
+            timeout=timeout_s * 1000)
+        first = time.perf_counter() - t0
+    except AssertionError:  # a run so short that its result replaced the live image first
+        pass
+    expect(page.get_by_text(re.compile(r"Finished \d+ iterations"))).to_be_visible(timeout=timeout_s * 1000)
+    wall = time.perf_counter() - t0
+    new = sorted((p for p in data_dir.glob("gen_*") if p.name not in before), key=lambda p: int(p.name[4:]))
+    params = json.loads((new[-1] / "params.json").read_text())
+    return {"first": first, "wall": wall, "engine": float(params["seconds"]), "config": params["config"],
+            "folder": new[-1].name}
+
+
+def engine_alone(features, config, content, style, image_every: int) -> dict:
+    """The same run through the engine alone (what the CLI does): seconds to the first iteration and to the end."""
+    from .optimize import stylize
+
+    t0 = time.perf_counter()
+    first = last = None
+    for event in stylize(content, [style], config, features, image_every=image_every):
+        if first is None:
+            first = time.perf_counter() - t0
+        last = event
+    return {"first": first, "wall": time.perf_counter() - t0, "status": last.status}
+
+
+def studio_browser(features, content_path: str, style_path: str, sizes, rounds: int, image_every: int, log,
+                   timeout_s: float = 900.0) -> list[dict]:
+    """The studio's overhead over the engine: the studio's default run at each size in headless Chromium,
+    and the same run (same config, read back from its params.json) through the engine alone, interleaved.
+
+    The studio's clock is its run's own (params.json seconds: from the start of the optimisation to its
+    last image, while the page draws it live) and the wall time from the Run click to the result shown.
+    Both are warmed first (one short run at each size compiles the loss for its shapes).
+    """
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from . import images as imgs
+    from .config import StyleConfig
+
+    chromium = os.environ.get("NST_CHROMIUM", "/usr/bin/chromium")
+    content, style = imgs.load_image(content_path), imgs.load_image(style_path)
+    slug = lambda path, kind: Path(path).stem[len(kind) + 1:]
+    picks = f"content={slug(content_path, 'content')}&style={slug(style_path, 'style')}"
+    results = []
+    with tempfile.TemporaryDirectory(prefix="nst_bench_studio_") as tmp, \
+            StudioServer(Path(tmp) / "data", Path(tmp) / "streamlit.log") as server, sync_playwright() as pw:
+        data_dir = Path(tmp) / "data"
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for size in sizes:
+            query = f"?{picks}&size={size}"
+            warm = studio_in_browser(page, server.url, query + "&iters=8", data_dir, timeout_s)
+            engine_alone(features, StyleConfig.from_dict(warm["config"]), content, style, image_every)
+            for _ in range(rounds):  # studio first: the engine then runs exactly the config it recorded
+                studio = studio_in_browser(page, server.url, query, data_dir, timeout_s)
+                config = StyleConfig.from_dict(studio["config"])
+                engine = engine_alone(features, config, content, style, image_every)
+                results.append({"size": size, "engine": engine, "studio": studio, "config": config})
+                first = studio["first"] if studio["first"] is not None else float("nan")
+                log(f"  {size:>4} px  {config.preset}, {config.optimizer}, {config.iterations} its, "
+                    f"{config.scales} scales   engine alone {engine['wall']:6.1f} s   studio: run "
+                    f"{studio['engine']:6.1f} s, click to result {studio['wall']:6.1f} s, first image "
+                    f"{first:4.1f} s   ratio {studio['engine'] / engine['wall']:.2f} (run), "
+                    f"{studio['wall'] / engine['wall']:.2f} (click to result)")
+        browser.close()
+    return results
+
+
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as fh:
@@ -540,11 +687,16 @@ def main(argv=None) -> int:
     p.add_argument("--target-iterations", type=int, default=None,
                    help="Adam iterations of the plain loop that set the target loss (default 500)")
     p.add_argument("--studio-sizes", default=None, help="sizes of the studio's default run (default 256,512; 0 = skip)")
+    p.add_argument("--browser-sizes", default=None,
+                   help="sizes of the studio-browser part (default 256,512)")
+    p.add_argument("--browser-rounds", type=int, default=1,
+                   help="studio and engine runs per size in the studio-browser part, interleaved (default 1)")
     p.add_argument("--image-every", type=int, default=10, help="the studio's image interval (default 10)")
     p.add_argument("--preset", default="article", help="layers and weights of the race (default: article)")
     p.add_argument("--only", default=None,
                    help="comma-separated parts to run: per-iteration, arithmetic, big, time-to-target, studio "
-                        "(default: all)")
+                        "(default: all of these), and studio-browser (only when named: the studio's default run "
+                        "in headless Chromium against the engine alone; needs Chromium and Playwright)")
     p.add_argument("--content", default=str(ASSETS / "content_chelsea.jpg"))
     p.add_argument("--style", default=str(ASSETS / "style_swirls.png"))
     p.add_argument("--weights", default="hed")
@@ -559,8 +711,10 @@ def main(argv=None) -> int:
     studio_sizes = [int(s) for s in (args.studio_sizes or ("96" if q else "256,512")).split(",") if int(s)]
     parts = {"per-iteration", "arithmetic", "big", "time-to-target", "studio"}
     only = set(parts if not args.only else (s.strip() for s in args.only.split(",") if s.strip()))
-    if only - parts:
-        p.error(f"--only: unknown part(s) {', '.join(sorted(only - parts))}; choose from {', '.join(sorted(parts))}")
+    if only - parts - {"studio-browser"}:
+        p.error(f"--only: unknown part(s) {', '.join(sorted(only - parts - {'studio-browser'}))}; "
+                f"choose from {', '.join(sorted(parts | {'studio-browser'}))}")
+    browser_sizes = [int(s) for s in (args.browser_sizes or ("96" if q else "256,512")).split(",") if int(s)]
     if "per-iteration" not in only:
         sizes = []
     if "big" not in only:
@@ -631,6 +785,11 @@ def main(argv=None) -> int:
         its = default.iterations if not q else 20
         studio_run(features, default.replace(size=size, iterations=its), content, style, args.image_every, log,
                    f"at {size} px")
+    if "studio-browser" in only:
+        log("")
+        log("the studio's default run in headless Chromium against the same run through the engine alone "
+            "(same process for the engine, a streamlit server for the studio; both warmed)")
+        studio_browser(features, args.content, args.style, browser_sizes, args.browser_rounds, args.image_every, log)
     mm1 = matmul_gflops()
     log("")
     log(f"machine float32 matmul at the end: {mm1:.1f} GFLOP/s (start {mm0:.1f}); bench took "
