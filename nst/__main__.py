@@ -437,7 +437,7 @@ class Job:
         self.content_path = Path(content_path)
         self.style_paths = [Path(p) for p in style_paths]
         self.label = label
-        self.content_flat = False
+        self.content_degenerate = ""
         self.content = content
         self.styles = styles
 
@@ -616,11 +616,17 @@ class _Progress:
                 self.bar.close()
 
 
-def _flat(image) -> bool:
-    """Almost one colour: every channel's spread under 2 grey levels."""
+def _degenerate(image) -> str:
+    """What is wrong with a result that carries no picture: one flat colour, or nearly every value
+    pushed to 0 or 255 (an optimiser overshooting); "" for a normal image."""
     import numpy as np
 
-    return bool(np.asarray(image, np.float32).reshape(-1, 3).std(axis=0).max() < 2.0)
+    a = np.asarray(image, np.float32).reshape(-1, 3)
+    if a.std(axis=0).max() < 2.0:
+        return "almost one flat colour"
+    if np.mean((a <= 0) | (a >= 255)) > 0.9:
+        return "almost all pure black, white and primary colours (every value at 0 or 255)"
+    return ""
 
 
 def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, extra_inputs: dict):
@@ -644,7 +650,7 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
         raise DiskError(f"{args.out}: cannot write the results there ({(exc.strerror or str(exc)).lower()}).") \
             from None
     signals.folder = recorder.folder
-    job.content_flat = _flat(content)
+    job.content_degenerate = _degenerate(content)
     progress = _Progress(args, int(config.iterations), job.label or recorder.folder.name)
     event = None
     signals.running = True
@@ -720,151 +726,14 @@ def _samples(args) -> int:
 
 def main(argv=None) -> int:
     _ensure_std_fds()
-    with _quiet_native_stderr():
-        return _main(list(sys.argv[1:] if argv is None else argv))
-
-
-def _main(argv: list[str]) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--version"]:  # at once, without building the parser (which imports TensorFlow)
         _say(_version_line(), sys.stdout)
         return EXIT_OK
-    args = build_parser().parse_args(_join_negative_lists(argv))
-    if args.command == "samples":
-        return _samples(args)
-    from .images import ImageError, load_image
-    from .weights import WeightsUnavailable
-
-    args.out = "data" if args.out is None else args.out
-    signals = _Signals()
-    folder = None
-    skipped: list[str] = []
-    outcome = EXIT_OK
-    with signals:
+    signals = _Signals()  # from the start: a signal while TensorFlow imports quits cleanly too
+    with _quiet_native_stderr(), signals:
         try:
-            base, recorded, notes = None, {}, []
-            if args.from_params:
-                base, recorded, notes = load_params(args.from_params)
-            config = config_from_args(args, base)
-            if args.command == "batch" and args.blend:
-                raise CliError("--blend mixes several style images in one run (stylize); batch runs one style "
-                               "per pair.")
-            _check_out(args.out)
-            extra_inputs = {}
-            # read every image first: a bad one is reported in a second, before the network loads
-            if args.command == "stylize":
-                content_path = args.content or recorded.get("content")
-                style_paths = list(args.style) or list(recorded.get("styles") or [])
-                if args.content and not args.style and not args.from_params:
-                    raise CliError("give a STYLE image after the content image.")
-                if not content_path or not style_paths:
-                    raise CliError("give a CONTENT and a STYLE image (or --from a run's params.json).")
-                if config.style_blend and len(config.style_blend) != len(style_paths):
-                    raise CliError(f"--blend has {len(config.style_blend)} weights for {len(style_paths)} "
-                                   "style images.")
-                if args.output:
-                    _check_output_file(args.output)
-                if args.from_params:
-                    for path, sha in [(content_path, recorded.get("content_sha256"))] + list(
-                            zip(style_paths, recorded.get("styles_sha256") or [])):
-                        if sha and Path(path).is_file() and _sha256(path) != sha \
-                                and (path == recorded.get("content") or path in (recorded.get("styles") or [])):
-                            notes.append(f"warning: {path} has changed since that run (its SHA-256 differs)")
-                content = load_image(content_path, name=str(content_path))
-                styles = [load_image(p, name=str(p)) for p in style_paths]
-                jobs = [Job(content_path, style_paths, "", content, styles)]
-            else:
-                if getattr(args, "output", None):
-                    raise CliError("-o/--output names one file; batch writes one result per pair into --out.")
-                jobs, skipped = _batch_jobs(args.folder)
-            init_path = args.init_image or (recorded.get("init_image") if config.init == "image" else None)
-            if config.init == "image":
-                if not init_path:
-                    raise CliError("the recorded run started from an image that params.json does not name; "
-                                   "give it with --init-image.")
-                extra_inputs["_init_array"] = load_image(init_path, name=str(init_path))
-                extra_inputs["init_image"] = _absolute(init_path)
-                extra_inputs["init_image_sha256"] = _sha256(init_path)
-            npz = args.npz or (recorded.get("npz") if config.weights == "npz" and not args.weights else None)
-            weights = None
-            if config.weights == "npz":
-                from .weights import DEFAULT_NPZ, load_npz, require_layers
-
-                weights = load_npz(npz or DEFAULT_NPZ)  # numpy only: a bad file is caught before TensorFlow loads
-                require_layers(weights, (*config.content_layers, *config.style_layers))
-                extra_inputs["npz"] = _absolute(npz or DEFAULT_NPZ)
-            if args.output:
-                extra_inputs["output"] = _absolute(args.output)
-            for line in notes + [f"warning: {s}" for s in skipped]:
-                _say(line)
-            if args.command == "batch" and args.resume:
-                finished = _finished_runs(args.out)
-                remaining = []
-                for job in jobs:
-                    done = _already_done(job, config, finished)
-                    if done is None:
-                        remaining.append(job)
-                    else:
-                        _say(f"skipping {job.content_path.name} x {job.style_paths[0].name}: already finished "
-                             f"in {done}")
-                jobs = remaining
-            from .optimize import configure_threads, get_features, scale_plan
-            from .vgg import VGGFeatures
-            from .weights import require_layers
-
-            if weights is not None:
-                configure_threads()
-                features = VGGFeatures(weights, config.pooling)
-            else:
-                features = get_features(config.weights, config.pooling)
-            require_layers(features.weights, (*config.content_layers, *config.style_layers))
-            plan = scale_plan(config)
-            for line in _plan_notes(config, plan):
-                _say(line)
-            meta = {"plan": [dataclasses.asdict(step) for step in plan],
-                    "command": shlex.join([Path(sys.executable).name, "-m", "nst", *argv]),
-                    "cwd": os.getcwd(), "versions": _versions()}
-            if args.from_params:
-                meta["from"] = _absolute(args.from_params)
-            for number, job in enumerate(jobs):
-                try:
-                    folder, event = run_one(job, config, args, features, signals, meta, extra_inputs)
-                except ImageError as exc:  # a batch file that changed since it was checked
-                    _say(f"warning: skipping {exc}")
-                    skipped.append(str(exc))
-                    continue
-                except DiskError as exc:
-                    left = len(jobs) - number - 1
-                    raise DiskError(f"{exc}" + (f" The {left} pair{'s' if left > 1 else ''} after it did not run."
-                                                if left else "")) from None
-                what = f"  ({job.content_path.name} x {', '.join(p.name for p in job.style_paths)})" \
-                    if args.command == "batch" else ""
-                status = event.status if event is not None else "stopped"
-                if args.output and event is not None and event.image is not None:
-                    _write_output(event.image, args.output)
-                if status == "stopped":
-                    why = _SIGNALS[signals.signum][0] if signals.signum is not None else "request"
-                    _say(f"stopped ({why}): kept the image so far in {folder / 'result.png'}{what}")
-                    outcome = signals.exit_code()
-                    break
-                if status == "diverged":
-                    _say(f"warning: {event.message}{what}")
-                    _say(f"diverged: the last good image is in {folder / 'result.png'}{what}")
-                    outcome = EXIT_PARTIAL
-                    continue
-                if event.iteration == 0:
-                    _say("note: the loss was already at its minimum, so the result is the start image "
-                         "(are alpha, beta and tv all 0?).")
-                elif event.image is not None and _flat(event.image) and not job.content_flat:
-                    _say("warning: the result is almost one flat colour: the settings overshoot "
-                         f"({'lower --lr' if config.optimizer == 'adam' else 'lower --alpha/--beta/--tv'}).")
-                _say(f"wrote {folder / 'result.png'}{what}" + (f" and {args.output}" if args.output else ""),
-                     sys.stdout)
-        except (CliError, ImageError, WeightsUnavailable, FileNotFoundError) as exc:
-            _say(f"error: {exc}")
-            return EXIT_USAGE
-        except ValueError as exc:  # a setting StyleConfig refuses
-            _say(f"error: {_flag_message(exc)}")
-            return EXIT_USAGE
+            return _main(argv, signals)
         except (Interrupted, KeyboardInterrupt) as exc:
             signum = getattr(exc, "signum", None) or signals.signum or signal.SIGINT
             name, code = _SIGNALS.get(signum, ("Ctrl-C", 130))
@@ -873,6 +742,143 @@ def _main(argv: list[str]) -> int:
             else:
                 _say(f"interrupted ({name}): {signals.folder} keeps its losses so far and says 'interrupted'")
             return code
+
+
+def _main(argv: list[str], signals: "_Signals") -> int:
+    args = build_parser().parse_args(_join_negative_lists(argv))
+    if args.command == "samples":
+        return _samples(args)
+    from .images import ImageError, load_image
+    from .weights import WeightsUnavailable
+
+    args.out = "data" if args.out is None else args.out
+    skipped: list[str] = []
+    outcome = EXIT_OK
+    try:
+        base, recorded, notes = None, {}, []
+        if args.from_params:
+            base, recorded, notes = load_params(args.from_params)
+        config = config_from_args(args, base)
+        if args.command == "batch" and args.blend:
+            raise CliError("--blend mixes several style images in one run (stylize); batch runs one style "
+                           "per pair.")
+        _check_out(args.out)
+        extra_inputs = {}
+        # read every image first: a bad one is reported in a second, before the network loads
+        if args.command == "stylize":
+            content_path = args.content or recorded.get("content")
+            style_paths = list(args.style) or list(recorded.get("styles") or [])
+            if args.content and not args.style and not args.from_params:
+                raise CliError("give a STYLE image after the content image.")
+            if not content_path or not style_paths:
+                raise CliError("give a CONTENT and a STYLE image (or --from a run's params.json).")
+            if config.style_blend and len(config.style_blend) != len(style_paths):
+                raise CliError(f"--blend has {len(config.style_blend)} weights for {len(style_paths)} "
+                               "style images.")
+            if args.output:
+                _check_output_file(args.output)
+            if args.from_params:
+                for path, sha in [(content_path, recorded.get("content_sha256"))] + list(
+                        zip(style_paths, recorded.get("styles_sha256") or [])):
+                    if sha and Path(path).is_file() and _sha256(path) != sha \
+                            and (path == recorded.get("content") or path in (recorded.get("styles") or [])):
+                        notes.append(f"warning: {path} has changed since that run (its SHA-256 differs)")
+            content = load_image(content_path, name=str(content_path))
+            styles = [load_image(p, name=str(p)) for p in style_paths]
+            jobs = [Job(content_path, style_paths, "", content, styles)]
+        else:
+            if getattr(args, "output", None):
+                raise CliError("-o/--output names one file; batch writes one result per pair into --out.")
+            jobs, skipped = _batch_jobs(args.folder)
+        init_path = args.init_image or (recorded.get("init_image") if config.init == "image" else None)
+        if config.init == "image":
+            if not init_path:
+                raise CliError("the recorded run started from an image that params.json does not name; "
+                               "give it with --init-image.")
+            extra_inputs["_init_array"] = load_image(init_path, name=str(init_path))
+            extra_inputs["init_image"] = _absolute(init_path)
+            extra_inputs["init_image_sha256"] = _sha256(init_path)
+        npz = args.npz or (recorded.get("npz") if config.weights == "npz" and not args.weights else None)
+        weights = None
+        if config.weights == "npz":
+            from .weights import DEFAULT_NPZ, load_npz, require_layers
+
+            weights = load_npz(npz or DEFAULT_NPZ)  # numpy only: a bad file is caught before TensorFlow loads
+            require_layers(weights, (*config.content_layers, *config.style_layers))
+            extra_inputs["npz"] = _absolute(npz or DEFAULT_NPZ)
+        if args.output:
+            extra_inputs["output"] = _absolute(args.output)
+        for line in notes + [f"warning: {s}" for s in skipped]:
+            _say(line)
+        if args.command == "batch" and args.resume:
+            finished = _finished_runs(args.out)
+            remaining = []
+            for job in jobs:
+                done = _already_done(job, config, finished)
+                if done is None:
+                    remaining.append(job)
+                else:
+                    _say(f"skipping {job.content_path.name} x {job.style_paths[0].name}: already finished "
+                         f"in {done}")
+            jobs = remaining
+        from .optimize import configure_threads, get_features, scale_plan
+        from .vgg import VGGFeatures
+        from .weights import require_layers
+
+        if weights is not None:
+            configure_threads()
+            features = VGGFeatures(weights, config.pooling)
+        else:
+            features = get_features(config.weights, config.pooling)
+        require_layers(features.weights, (*config.content_layers, *config.style_layers))
+        plan = scale_plan(config)
+        for line in _plan_notes(config, plan):
+            _say(line)
+        meta = {"plan": [dataclasses.asdict(step) for step in plan],
+                "command": shlex.join([Path(sys.executable).name, "-m", "nst", *argv]),
+                "cwd": os.getcwd(), "versions": _versions()}
+        if args.from_params:
+            meta["from"] = _absolute(args.from_params)
+        for number, job in enumerate(jobs):
+            try:
+                folder, event = run_one(job, config, args, features, signals, meta, extra_inputs)
+            except ImageError as exc:  # a batch file that changed since it was checked
+                _say(f"warning: skipping {exc}")
+                skipped.append(str(exc))
+                continue
+            except DiskError as exc:
+                left = len(jobs) - number - 1
+                raise DiskError(f"{exc}" + (f" The {left} pair{'s' if left > 1 else ''} after it did not run."
+                                            if left else "")) from None
+            what = f"  ({job.content_path.name} x {', '.join(p.name for p in job.style_paths)})" \
+                if args.command == "batch" else ""
+            status = event.status if event is not None else "stopped"
+            if args.output and event is not None and event.image is not None:
+                _write_output(event.image, args.output)
+            if status == "stopped":
+                why = _SIGNALS[signals.signum][0] if signals.signum is not None else "request"
+                _say(f"stopped ({why}): kept the image so far in {folder / 'result.png'}{what}")
+                outcome = signals.exit_code()
+                break
+            if status == "diverged":
+                _say(f"warning: {event.message}{what}")
+                _say(f"diverged: the last good image is in {folder / 'result.png'}{what}")
+                outcome = EXIT_PARTIAL
+                continue
+            if event.iteration == 0:
+                _say("note: the loss was already at its minimum, so the result is the start image "
+                     "(are alpha, beta and tv all 0?).")
+            elif event.image is not None and _degenerate(event.image) and not job.content_degenerate:
+                _say(f"warning: the result is {_degenerate(event.image)}: the optimiser overshot "
+                     f"({'lower --lr' if config.optimizer == 'adam' else 'lower --alpha, --beta or --tv'}).")
+            _say(f"wrote {folder / 'result.png'}{what}" + (f" and {args.output}" if args.output else ""),
+                 sys.stdout)
+    except (CliError, ImageError, WeightsUnavailable, FileNotFoundError) as exc:
+        _say(f"error: {exc}")
+        return EXIT_USAGE
+    except ValueError as exc:  # a setting StyleConfig refuses
+        _say(f"error: {_flag_message(exc)}")
+        return EXIT_USAGE
     if outcome:
         return outcome
     if args.command == "batch" and skipped:
