@@ -54,6 +54,9 @@ def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "b
     draws it top to bottom, narrow enough to read on a phone.
     """
     direction = "TB" if vertical else "LR"
+    style_label = (f"L_style\\n= Σ w_l E_l\\n{style_layers}" if vertical else
+                   f"L_style = Σ w_l E_l\\n{style_layers}")
+    update_label = "update g" if vertical else "∂L/∂g: update g"
     return f"""digraph NST {{
   rankdir={direction}; bgcolor="transparent"; nodesep=0.25; ranksep=0.4;
   node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=18, color="#374151", margin="0.12,0.06"];
@@ -68,7 +71,7 @@ def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "b
     vs [label="VGG-16", fillcolor="#f3f4f6"];
   }}
   lc [label="L_content\\n{content_layer}", fillcolor="#bfdbfe", color="{COLORS['content']}"];
-  ls [label="L_style = Σ w_l E_l\\n{style_layers}", fillcolor="#fed7aa", color="{COLORS['style']}"];
+  ls [label="{style_label}", fillcolor="#fed7aa", color="{COLORS['style']}"];
   lt [label="L = α L_content\\n   + β L_style", fillcolor="#e5e7eb", penwidth=2];
   c -> vc; g -> vg; s -> vs;
   vc -> lc [label="Aˡ(c)"];
@@ -77,7 +80,7 @@ def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "b
   vs -> ls [label="Gˡ(s)"];
   lc -> lt [label="α"];
   ls -> lt [label="β"];
-  lt -> g [label="∂L/∂g: update g", style=dashed, color="#dc2626", fontcolor="#dc2626", constraint=false, penwidth=2];
+  lt -> g [label="{update_label}", style=dashed, color="#dc2626", fontcolor="#dc2626", constraint=false, penwidth=2];
 }}"""
 
 

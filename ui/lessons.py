@@ -102,7 +102,7 @@ def pictures_panel(specs: Sequence[tuple[str, str, str]], size_label: str, size_
             with col:
                 inner = st.columns([3, 2], vertical_alignment="top")
                 image, name = picker(label, kind, key, container=inner[0])
-                inner[1].image(image, caption=name, width="stretch")
+                inner[1].image(image, caption=name, width=140)
                 out.append((image, name))
         with cols[-1]:
             size = st.select_slider(size_label, list(sizes), value=default_size, key=size_key, bind="query-params",

@@ -91,8 +91,8 @@ show_heatmaps([a_c[..., pick], a_g[..., pick], diff],
 st.caption("Hover a cell for its value. Right: red where g fires more than c, blue where less; the content "
            "loss is the mean of its squares over all maps.")
 
+st.markdown("**Relative content loss at every layer: which layers notice this change?**")
 st.plotly_chart(viz.layer_bars(result["relative"], highlight=layer, kind="content",
-                               title="Relative content loss at every layer: which layers notice this change?",
                                yaxis="L_content / mean A(c)²"),
                 width="stretch", key="content_layers", config={"displayModeBar": False})
 rel = result["relative"]

@@ -12,6 +12,7 @@ import streamlit as st  # noqa: E402
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.config import GATYS_STYLE_LAYERS  # noqa: E402
+from nst.viz import fmt  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
 from ui.lessons import (layer_maps_or_stop, layer_select, reconstruction_settings,  # noqa: E402
                         reconstructions_on_button, show_heatmaps, show_images, sidebar_picture)
@@ -21,8 +22,8 @@ st.markdown(
     "Style is *which features occur together*, wherever they are. For each layer $l$, the **Gram matrix** "
     "multiplies feature maps $i$ and $j$ position by position and adds up over all positions $k$:")
 st.latex(r"G^l_{ij} = \frac{1}{M_l} \sum_{k=1}^{M_l} F^l_{ik} F^l_{jk}")
-st.latex(r"E_l = \frac{1}{C_l^2} \sum_{i,j} \left(G^l_{ij}(g) - G^l_{ij}(s)\right)^2 \qquad "
-         r"L_{style} = \sum_l w_l E_l")
+st.latex(r"E_l = \frac{1}{C_l^2} \sum_{i,j} \left(G^l_{ij}(g) - G^l_{ij}(s)\right)^2")
+st.latex(r"L_{style} = \sum_l w_l E_l")
 st.caption("$F^l_{ik}$ is $A^l$ with the positions flattened: map $i$ at position $k$, $M_l = H_l W_l$. "
            "Dividing by $M_l$ makes one picture at two sizes give comparable Gram matrices; $E_l$ is the mean "
            "over the $C_l^2$ entries, which is 4x Gatys et al.'s $\\frac{1}{4 N_l^2 M_l^2}\\sum(G - A)^2$ once "
@@ -82,9 +83,9 @@ st.caption(f"Right: the two maps multiplied position by position; it is bright o
            "both fire.")
 same = abs(cell["by_hand"] - cell["gram"]) <= 1e-4 * max(1.0, abs(cell["gram"]))
 n1, n2, n3 = st.columns(3)
-n1.metric("sum over all positions k", f"{cell['sum']:.6g}")
-n2.metric(f"÷ M_l = {cell['M']}", f"{cell['by_hand']:.6g}")
-n3.metric("G_ij in the Gram matrix above", f"{cell['gram']:.6g}",
+n1.metric("sum over all positions k", fmt(cell['sum']))
+n2.metric(f"÷ M_l = {cell['M']}", fmt(cell['by_hand']))
+n3.metric("G_ij in the Gram matrix above", fmt(cell['gram']),
           help="The entry of the whole matrix, computed in one matrix product by the same loss code the "
                "optimiser uses.")
 st.caption(f"By hand and in the matrix: {'the same number' if same else 'not the same: please report this'}.")

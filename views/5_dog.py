@@ -13,6 +13,7 @@ import streamlit as st  # noqa: E402
 from nst import images as imgs  # noqa: E402
 from nst import lessons, viz  # noqa: E402
 from nst.toy import dog_example  # noqa: E402
+from nst.viz import fmt  # noqa: E402
 from ui.common import features_or_stop, load_bundled, samples  # noqa: E402
 from ui.lessons import flip_demo, layer_select, show_heatmaps, sidebar_picture, working_copy  # noqa: E402
 
@@ -38,9 +39,9 @@ with right:
     st.plotly_chart(viz.gram_heatmap(g_b, labels=[1, 2, 3], text=True, height=280, title="G(B)"),
                     width="stretch", key="dog_gram_b")
 with numbers:
-    st.metric("content loss L_content(A, B)", f"{dog['content_loss']:.4g}",
+    st.metric("content loss L_content(A, B)", f"{fmt(dog['content_loss'])}",
               help="Mean over the 3 maps and 256 positions of (A - B)^2: every pixel where only one dog is, counts.")
-    st.metric("style loss E(A, B)", f"{dog['style_loss']:.4g}",
+    st.metric("style loss E(A, B)", f"{fmt(dog['style_loss'])}",
               help="Mean over the 3 x 3 entries of (G(A) - G(B))^2.")
     raw = int(dog["gram_raw_a"][0, 0])
     m = dog["maps_a"].shape[0] * dog["maps_a"].shape[1]
@@ -50,8 +51,8 @@ with numbers:
 same = bool(np.array_equal(g_a, g_b))
 st.success(
     f"**Same Gram matrix{' (exactly)' if same else ''}, different content.** The content loss compares position "
-    f"by position, so it sees that the dog moved: {dog['content_loss']:.4g}. The Gram matrix adds up over all "
-    f"positions, so it only knows *which* maps fire and *together with which*: style loss {dog['style_loss']:g}. "
+    f"by position, so it sees that the dog moved: {fmt(dog['content_loss'])}. The Gram matrix adds up over all "
+    f"positions, so it only knows *which* maps fire and *together with which*: style loss {fmt(dog['style_loss'])}. "
     "The style of a picture survives when its parts are moved around; its content does not.",
     icon=":material/pets:")
 
@@ -95,7 +96,7 @@ table = pd.DataFrame({"compared with c": [r[0] for r in rows],
                       "content loss": [r[1]["content_loss"] for r in rows],
                       "style loss E_l": [r[1]["style_loss"] for r in rows],
                       "max |G − G(c)|": [r[1]["max_gram_diff"] for r in rows]})
-st.table(table.style.format({k: "{:.4g}" for k in ("content loss", "style loss E_l", "max |G − G(c)|")}).hide())
+st.table(table.style.format(fmt, subset=["content loss", "style loss E_l", "max |G − G(c)|"]).hide())
 st.caption(f"All at {layer}, against A^l(c) and G^l(c) of the picture the right way up.")
 
 other_case = demo["cases"].get("other picture")
@@ -124,21 +125,21 @@ else:
                "try block1_conv2 or block2_conv1.")
 st.markdown(
     f"- **Flipped feature maps**: the Gram matrix is the same sum in another order, so it is **exactly equal** "
-    f"(up to float rounding: largest difference {flipped_maps['max_gram_diff']:.2g}), while the content loss is "
-    f"{flipped_maps['content_loss']:.4g}. This is the dog.\n"
+    f"(up to float rounding: largest difference {fmt(flipped_maps['max_gram_diff'])}), while the content loss is "
+    f"{fmt(flipped_maps['content_loss'])}. This is the dog.\n"
     f"- **Flipped picture**: VGG-16's filters are not symmetric under flips (a filter for 'light above dark' "
     f"does not fire on 'dark above light'), so the Gram matrix is only **approximately** equal: style loss "
-    f"{flipped_input['style_loss']:.4g}" + verdict)
+    f"{fmt(flipped_input['style_loss'])}" + verdict)
 
 other_case = demo["cases"].get("other picture")
 if other_case is not None and other_case["content_loss"] > 0:
     fi, ot = flipped_input, other_case
     if fi["content_loss"] > ot["content_loss"]:
-        lead = (f"**Why does the flipped picture have a larger content loss ({fi['content_loss']:.4g}) than a "
-                f"different picture ({ot['content_loss']:.4g})?** ")
+        lead = (f"**Why does the flipped picture have a larger content loss ({fmt(fi['content_loss'])}) than a "
+                f"different picture ({fmt(ot['content_loss'])})?** ")
     else:
-        lead = (f"**What the content loss counts.** The flipped picture scores {fi['content_loss']:.4g}, a different "
-                f"picture {ot['content_loss']:.4g}. ")
+        lead = (f"**What the content loss counts.** The flipped picture scores {fmt(fi['content_loss'])}, a different "
+                f"picture {fmt(ot['content_loss'])}. ")
     st.markdown(
         lead + "The content loss is the mean of $(A(g) - A(c))^2$, which splits into three parts: "
         "$\overline{A(c)^2} + \overline{A(g)^2} - 2\,\overline{A(c)A(g)}$, the activity of c, the activity "
@@ -146,17 +147,18 @@ if other_case is not None and other_case["content_loss"] > 0:
     st.table(pd.DataFrame({
         "g": ["2. picture flipped", f"another picture ({others[0]})"],
         "activity of c": [fi["energy_c"], ot["energy_c"]],
-        "+ activity of g": [fi["energy"], ot["energy"]],
-        "− 2 × overlap": [2 * fi["overlap"], 2 * ot["overlap"]],
-        "= content loss": [fi["content_loss"], ot["content_loss"]],
-    }).style.format("{:.4g}", subset=["activity of c", "+ activity of g", "− 2 × overlap", "= content loss"]).hide())
+        "activity of g": [fi["energy"], ot["energy"]],
+        "2 × overlap": [2 * fi["overlap"], 2 * ot["overlap"]],
+        "content loss": [fi["content_loss"], ot["content_loss"]],
+    }).style.format(fmt, subset=["activity of c", "activity of g", "2 × overlap", "content loss"]).hide())
+    st.caption("content loss = activity of c + activity of g − 2 × overlap, in every row.")
     if fi["content_loss"] > ot["content_loss"]:
-        why = (f"{others[0]} fires less at {layer} ({ot['energy']:.4g}), so it has less activity in the wrong "
+        why = (f"{others[0]} fires less at {layer} ({fmt(ot['energy'])}), so it has less activity in the wrong "
                "place" if ot["energy"] < fi["energy"] else
-               f"{others[0]} happens to overlap c more ({2 * ot['overlap']:.4g} against {2 * fi['overlap']:.4g}): "
+               f"{others[0]} happens to overlap c more ({fmt(2 * ot['overlap'])} against {fmt(2 * fi['overlap'])}): "
                "its busy and quiet regions line up better with c's than c's own upside-down copy does")
         st.markdown(
-            f"The flip keeps **all** of c's activity ({fi['energy']:.4g}, about c's own {fi['energy_c']:.4g}) but "
+            f"The flip keeps **all** of c's activity ({fmt(fi['energy'])}, about c's own {fmt(fi['energy_c'])}) but "
             f"moves it to other places, so the overlap is small; {why}. The content loss counts "
             "activation in the wrong place, not how different two scenes are: an upside-down copy of a busy "
             "picture is, to it, as wrong as can be. The style loss is what tells the two apart: small for the "

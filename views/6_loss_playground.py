@@ -84,9 +84,9 @@ with sliders:
                                        help="Penalises differences between neighbouring pixels: smooths g."))
 with pictures:
     p1, p2, p3 = st.columns(3)
-    p1.image(c, caption="c", width="stretch")
-    p2.image(s, caption="s", width="stretch")
-    p3.image(g, caption=f"g = {which}", width="stretch")
+    p1.image(c, caption="c", width=160)
+    p2.image(s, caption="s", width=160)
+    p3.image(g, caption=f"g = {which}", width=160)
 
 with st.expander(f"Layer weights w_l ({len(style_layers)} style layers)", expanded=False):
     st.caption("w_l = 1 for every layer is the article's uniform choice.")
@@ -120,9 +120,11 @@ st.plotly_chart(viz.loss_bars(bars, log=log), width="stretch", key="play_bars")
 st.caption("Blue: content; orange: style, one bar per layer l (b2c1 = block2_conv1); grey: total variation; "
            "black: the total. A term of 0 has no bar on the log scale.")
 
-st.latex(
-    rf"L = {tex(alpha)} \cdot {tex(terms['content'])} + {tex(beta)} \cdot {tex(terms['style'])} "
-    rf"+ {tex(tv_weight)} \cdot {tex(terms['tv'])} = {tex(terms['total'])}")
+st.latex(  # one term a line, so it fits a phone
+    r"\begin{aligned} L &= " + rf"{tex(alpha)} \cdot {tex(terms['content'])} \\ "
+    rf"&+ {tex(beta)} \cdot {tex(terms['style'])} \\ &+ {tex(tv_weight)} \cdot {tex(terms['tv'])} \\ "
+    rf"&= {tex(terms['total'])}" + r"\end{aligned}")
+st.caption("α · L_content + β · Σ w_l E_l + λ_tv · L_tv, each term unweighted times its weight.")
 
 with st.expander("The terms, unweighted, and how each is normalised"):
     st.markdown(
