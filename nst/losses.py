@@ -14,7 +14,15 @@ Normalisation (shown in the UI next to each formula):
   two sizes has comparable Gram matrices; ``normalize=False`` gives the raw sum).
 * Style loss of layer l:    E_l = mean_{i,j} (G^l_ij(g) - G^l_ij(s))^2
   which equals 4x Gatys et al.'s E_l = 1/(4 N_l^2 M_l^2) sum (G - A)^2.
-* Style loss:               L_style = sum_l w_l E_l
+* Mean-and-covariance style loss of layer l (``style_loss="meancov"``): the Gram
+  matrix is the covariance plus the outer product of the mean maps,
+  G = Cov + mu mu^T; matching the two parts apart,
+  E_l = mean_{i,j} (Cov_ij(g) - Cov_ij(s))^2 + mean_{i,j} (mu_i mu_j(g) - mu_i mu_j(s))^2,
+  keeps the mean colours of the maps from drowning the covariance, which carries
+  the texture (the idea of crowsonkb/style-transfer-pytorch's mean-and-covariance loss).
+* Style loss:               L_style = sum_l w_l E_l  (with ``normalize``, w_l / mean(G^l(s)^2):
+  each layer's term relative to the size of the painting's own statistics there, so
+  no layer dominates by the size of its activations alone)
 * Total variation:          L_tv = mean (g[y+1,x] - g[y,x])^2 + mean (g[y,x+1] - g[y,x])^2
 * Total loss:               L = alpha L_content + beta L_style + tv_weight L_tv
 """
@@ -73,14 +81,51 @@ def gram_matrix(features: tf.Tensor, normalize: bool = True) -> tf.Tensor:
     return _gram_with_gradient(flat, scale)
 
 
+STYLE_LOSSES = ("gram", "meancov")
+
+
+def style_statistics(features: tf.Tensor, kind: str = "gram") -> tf.Tensor:
+    """What the style loss of ``kind`` compares at one layer.
+
+    ``gram``: the Gram matrix, (C, C). ``meancov``: the covariance with the mean maps
+    stacked under it as one more row, (C + 1, C).
+    """
+    if kind == "gram":
+        return gram_matrix(features)
+    if kind != "meancov":
+        raise ValueError(f"style loss must be one of {', '.join(STYLE_LOSSES)}, not {kind!r}")
+    f = _drop_batch(features)
+    flat = tf.reshape(f, (-1, tf.shape(f)[-1]))
+    mean = tf.reduce_mean(flat, axis=0, keepdims=True)  # (1, C)
+    cov = gram_matrix(f) - tf.matmul(mean, mean, transpose_a=True)
+    return tf.concat([cov, mean], axis=0)
+
+
+def statistics_scale(target: tf.Tensor, kind: str = "gram") -> float:
+    """mean(G^2) of the painting's Gram matrix at a layer (from its statistics of ``kind``)."""
+    if kind == "meancov":
+        cov, mean = target[:-1], target[-1:]
+        target = cov + tf.matmul(mean, mean, transpose_a=True)
+    return float(tf.reduce_mean(tf.square(target)))
+
+
 def content_loss_layer(generated: tf.Tensor, content: tf.Tensor) -> tf.Tensor:
     """L_content^l = mean over feature maps and positions of (A(g) - A(c))^2."""
     return tf.reduce_mean(tf.square(_drop_batch(generated) - _drop_batch(content)))
 
 
-def style_loss_layer(generated_gram: tf.Tensor, style_gram: tf.Tensor) -> tf.Tensor:
-    """E_l = mean over (i, j) of (G_ij(g) - G_ij(s))^2, from two Gram matrices."""
-    return tf.reduce_mean(tf.square(generated_gram - style_gram))
+def style_loss_layer(generated: tf.Tensor, style: tf.Tensor, kind: str = "gram") -> tf.Tensor:
+    """E_l from two :func:`style_statistics` of ``kind``.
+
+    ``gram``: mean over (i, j) of (G_ij(g) - G_ij(s))^2. ``meancov``: the same for the
+    covariance, plus the same for the outer product of the mean maps.
+    """
+    if kind == "gram":
+        return tf.reduce_mean(tf.square(generated - style))
+    cov_g, mean_g = generated[:-1], generated[-1:]
+    cov_s, mean_s = style[:-1], style[-1:]
+    outer = tf.matmul(mean_g, mean_g, transpose_a=True) - tf.matmul(mean_s, mean_s, transpose_a=True)
+    return tf.reduce_mean(tf.square(cov_g - cov_s)) + tf.reduce_mean(tf.square(outer))
 
 
 def content_loss(generated: Mapping[str, tf.Tensor], content: Mapping[str, tf.Tensor],
@@ -96,14 +141,15 @@ def content_loss(generated: Mapping[str, tf.Tensor], content: Mapping[str, tf.Te
 
 
 def style_loss(generated_grams: Mapping[str, tf.Tensor], style_grams: Mapping[str, tf.Tensor],
-               layer_weights: Mapping[str, float]) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
-    """L_style = sum_l w_l E_l over the layers in ``style_grams``.
+               layer_weights: Mapping[str, float], kind: str = "gram") -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    """L_style = sum_l w_l E_l over the layers in ``style_grams`` (statistics of ``kind``).
 
     Returns (total, {layer: E_l}); the per-layer terms are before w_l. The weights may be
-    numbers or float32 scalar tensors (so that one compiled loss serves any w_l).
+    numbers or float32 scalar tensors (so that one compiled loss serves any w_l); a layer
+    missing from ``layer_weights`` counts with w_l = 1, as in ``StyleConfig.layer_weights``.
     """
-    per_layer = {name: style_loss_layer(generated_grams[name], target) for name, target in style_grams.items()}
-    total = tf.add_n([per_layer[n] * _weight(layer_weights.get(n, 0.0)) for n in per_layer]) \
+    per_layer = {name: style_loss_layer(generated_grams[name], target, kind) for name, target in style_grams.items()}
+    total = tf.add_n([per_layer[n] * _weight(layer_weights.get(n, 1.0)) for n in per_layer]) \
         if per_layer else tf.constant(0.0)
     return total, per_layer
 

@@ -34,9 +34,18 @@ from .vgg import VGGFeatures
 from .weights import load_weights
 
 
+STATUSES = ("running", "finished", "stopped", "diverged")  # Progress.status is always one of these
+
+
 @dataclass
 class Progress:
-    """One step of a run, as the UI and the CLI see it."""
+    """One step of a run, as the UI and the CLI see it (build it by keyword).
+
+    ``status`` is one of :data:`STATUSES`. A run that ended at a coarser scale than the
+    last says so in data: ``enlarged_from`` is the (height, width) of the image it had
+    there, before it was enlarged to the size asked for (``None`` otherwise); ``scale``
+    is the scale it ended at, of ``scales``.
+    """
 
     iteration: int                 # iterations done so far over all scales (1-based)
     total_iterations: int
@@ -46,9 +55,11 @@ class Progress:
     shape: tuple[int, int] = (0, 0)
     image: np.ndarray | None = None  # (H, W, 3) uint8, every image_every iterations and at the end
     done: bool = False
-    status: str = "running"        # 'running', 'finished', 'stopped', 'diverged'
+    status: str = "running"        # one of STATUSES
     message: str = ""
     evaluations: int = 0           # loss-and-gradient evaluations so far
+    scales: int = 1                # how many scales the run has
+    enlarged_from: tuple[int, int] | None = None  # (h, w) of a coarse-scale image enlarged at the end
 
 
 def configure_threads(intra: int | None = None, inter: int = 1) -> tuple[int, int]:
@@ -98,9 +109,25 @@ def scale_sizes(size: int, scales: int, minimum: int = 64, min_size: int = 0) ->
     return sorted(set(sizes))
 
 
-def split_iterations(total: int, parts: int) -> list[int]:
-    base, rest = divmod(total, parts)
-    return [base + (1 if i >= parts - rest else 0) for i in range(parts)]
+def split_iterations(total: int, parts: int, shares: Sequence[float] | None = None) -> list[int]:
+    """``total`` iterations over ``parts`` scales: evenly, or in proportion to ``shares``.
+
+    Every scale gets at least one iteration when there are enough; the sum is ``total``.
+    """
+    if not shares:
+        base, rest = divmod(total, parts)
+        return [base + (1 if i >= parts - rest else 0) for i in range(parts)]
+    weights = np.asarray(shares, np.float64) / float(np.sum(shares))
+    counts = np.floor(weights * total).astype(int)
+    if total >= parts:
+        counts = np.maximum(counts, 1)
+    while counts.sum() > total:  # take back from the largest
+        counts[int(np.argmax(counts))] -= 1
+    remainders = weights * total - counts
+    order = sorted(range(parts), key=lambda i: (-round(remainders[i], 9), -i))  # ties: the finer scale
+    for i in order[: total - counts.sum()]:  # largest remainders
+        counts[i] += 1
+    return [int(c) for c in counts]
 
 
 @dataclass(frozen=True)
@@ -122,7 +149,9 @@ def style_size_at(config: StyleConfig, size: int) -> int:
 def scale_plan(config: StyleConfig) -> list[ScaleStep]:
     """What a run will do, coarse to fine (what ran is what params.json should record)."""
     sizes = scale_sizes(int(config.size), int(config.scales), min_size=int(config.min_size))
-    plan = split_iterations(int(config.iterations), len(sizes))
+    power = float(config.coarse_weight)
+    shares = [(sizes[-1] / s) ** power for s in sizes] if power else None
+    plan = split_iterations(int(config.iterations), len(sizes), shares)
     return [ScaleStep(size, iters, style_size_at(config, size)) for size, iters in zip(sizes, plan)]
 
 
@@ -138,22 +167,25 @@ class _Compiled:
     """
 
     def __init__(self, features: VGGFeatures, content_layers: tuple, style_layers: tuple, xla: bool,
-                 use_tv: bool = True):
+                 use_tv: bool = True, style_loss: str = "gram"):
         self.content_layers = content_layers
         self.style_layers = style_layers
         needed = list(dict.fromkeys(content_layers + style_layers))
         low, high = -features.mean, 255.0 - features.mean
         self.traces = 0
 
-        def terms(x, content_targets, style_targets, weights, layer_weights):
-            """weights = (alpha, beta, tv_weight); layer_weights = the w_l in style_layers order."""
+        def terms(x, content_targets, style_targets, weights, layer_weights, content_weights):
+            """weights = (alpha, beta, tv_weight); layer_weights = the w_l in style_layers order;
+            content_weights = one per content layer (1, or 1 / its target's size when normalised)."""
             self.traces += 1  # Python side effect: runs once per trace only
             acts = features(x, needed)
             c_total, c_layers = losses.content_loss({k: acts[k] for k in content_layers},
-                                                    dict(zip(content_layers, content_targets)))
-            grams = {k: losses.gram_matrix(acts[k]) for k in style_layers}
-            s_total, s_layers = losses.style_loss(grams, dict(zip(style_layers, style_targets)),
-                                                  {k: layer_weights[i] for i, k in enumerate(style_layers)})
+                                                    dict(zip(content_layers, content_targets)),
+                                                    {k: content_weights[i] for i, k in enumerate(content_layers)})
+            stats = {k: losses.style_statistics(acts[k], style_loss) for k in style_layers}
+            s_total, s_layers = losses.style_loss(stats, dict(zip(style_layers, style_targets)),
+                                                  {k: layer_weights[i] for i, k in enumerate(style_layers)},
+                                                  style_loss)
             tv_term = losses.total_variation_loss(x)
             if not use_tv:  # tv_weight is 0 for this structure: report L_tv, skip its gradient
                 tv_term = tf.stop_gradient(tv_term)
@@ -194,7 +226,7 @@ _COMPILED_LOCK = threading.Lock()
 
 
 def compiled_loss(features: VGGFeatures, content_layers: Sequence[str], style_layers: Sequence[str],
-                  xla: bool, shape: Sequence[int], use_tv: bool = True) -> _Compiled:
+                  xla: bool, shape: Sequence[int], use_tv: bool = True, style_loss: str = "gram") -> _Compiled:
     """The shared compiled functions for a structure (see :class:`_Compiled`); an LRU of a few.
 
     The image shape is part of the key, so each entry holds one trace with static shapes
@@ -202,12 +234,13 @@ def compiled_loss(features: VGGFeatures, content_layers: Sequence[str], style_la
     many sizes a long-lived app sees. The entry keeps ``features`` (and so its weights)
     alive, so ``id(features.weights)`` in the key cannot be reused while it is cached.
     """
-    key = (id(features.weights), features.pooling, tuple(content_layers), tuple(style_layers), bool(xla),
-           tuple(int(d) for d in shape), bool(use_tv))
+    key = (id(features.weights), features.pooling, features.padding, tuple(content_layers), tuple(style_layers),
+           bool(xla), tuple(int(d) for d in shape), bool(use_tv), style_loss)
     with _COMPILED_LOCK:
         entry = _COMPILED.get(key)
         if entry is None:
-            entry = _Compiled(features, tuple(content_layers), tuple(style_layers), bool(xla), bool(use_tv))
+            entry = _Compiled(features, tuple(content_layers), tuple(style_layers), bool(xla), bool(use_tv),
+                              style_loss)
             _COMPILED[key] = entry
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.popitem(last=False)
@@ -241,18 +274,30 @@ class LossModel:
             for style, share in zip(styles, blend):
                 acts = features(features.preprocess(style), self.style_layers)
                 for name in self.style_layers:
-                    gram = losses.gram_matrix(acts[name]) * (share / total)
-                    self.style_targets[name] = self.style_targets.get(name, 0.0) + gram
+                    stats = losses.style_statistics(acts[name], config.style_loss) * (share / total)
+                    self.style_targets[name] = self.style_targets.get(name, 0.0) + stats
         self.style_targets = {k: tf.constant(v) for k, v in self.style_targets.items()}
+        # Normalised: each term relative to the size of its target, so no layer dominates by size alone.
+        content_weights = {k: 1.0 for k in self.content_layers}
+        style_weights = dict(self.layer_weights)
+        if config.normalize:
+            for k in self.content_layers:
+                content_weights[k] = 1.0 / max(float(tf.reduce_mean(tf.square(self.content_targets[k]))), 1e-12)
+            for k in self.style_layers:
+                scale = losses.statistics_scale(self.style_targets[k], config.style_loss)
+                style_weights[k] = style_weights[k] / max(scale, 1e-12)
         self.needed = list(dict.fromkeys(self.content_layers + self.style_layers))
         self._fns = compiled_loss(features, self.content_layers, self.style_layers, bool(config.xla),
-                                  content_x.shape, use_tv=float(config.tv_weight) != 0.0)
+                                  content_x.shape, use_tv=float(config.tv_weight) != 0.0,
+                                  style_loss=config.style_loss)
         self._args = (
             tuple(self.content_targets[k] for k in self.content_layers),
             tuple(self.style_targets[k] for k in self.style_layers),
             tf.constant([float(config.alpha), float(config.beta), float(config.tv_weight)], tf.float32),
-            tf.constant([self.layer_weights[k] for k in self.style_layers], tf.float32,
+            tf.constant([style_weights[k] for k in self.style_layers], tf.float32,
                         shape=(len(self.style_layers),)),
+            tf.constant([content_weights[k] for k in self.content_layers], tf.float32,
+                        shape=(len(self.content_layers),)),
         )
         self._lr = tf.constant(float(config.learning_rate), tf.float32)
 
@@ -316,11 +361,8 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
         raise ValueError(f"{len(styles)} style images but {len(blend)} blend weights.")
     if sum(blend) <= 0:
         blend = [1.0] * len(styles)
-    features = features or get_features(config.weights, config.pooling)
-    if features.pooling != config.pooling:
-        features = features.with_pooling(config.pooling)
-    rng = np.random.default_rng(config.seed)
-    tf.random.set_seed(config.seed)
+    features = (features or get_features(config.weights, config.pooling)).variant(config.pooling, config.padding)
+    rng = np.random.default_rng(config.seed)  # all of a run's randomness
 
     if config.init == "image" and init_image is None:
         raise ValueError("init 'image' needs an init image.")
@@ -366,8 +408,9 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
                 is_last = final_scale and local_iter == iters
                 show = is_last or (image_every and done_iters % image_every == 0) or \
                     (config.snapshot_every and done_iters % config.snapshot_every == 0)
-                event = Progress(done_iters, int(config.iterations), out, time.perf_counter() - start,
-                                 scale_index, (h, w), None, False, "running", "", evaluations)
+                event = Progress(iteration=done_iters, total_iterations=int(config.iterations), losses=out,
+                                 elapsed=time.perf_counter() - start, scale=scale_index, shape=(h, w),
+                                 evaluations=evaluations, scales=len(sizes))
                 if show:
                     event.image = _finish_image(current, content_s, config)
                 if is_last:
@@ -382,19 +425,22 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
         if status != "finished":
             break
     final = imgs.resize_to(content, int(config.size))
+    enlarged_from = None
     if current is None:  # not one good iteration (diverged at once): hand back the content image at size
         current = final.astype(np.float32)
     elif current.shape[:2] != final.shape[:2]:
         # stopped (or diverged) at a coarser scale: hand back the image so far at the size asked for
-        h0, w0 = current.shape[:2]
+        h0, w0 = enlarged_from = current.shape[:2]
         current = imgs.resize_exact(np.clip(current, 0, 255).round().astype(np.uint8),
                                     *final.shape[:2]).astype(np.float32)
         message = (message + f" It ended at the coarse scale {scale_index + 1} of {len(sizes)}, so its "
                    f"{w0}x{h0} px image was enlarged to {final.shape[1]}x{final.shape[0]} px.").strip()
     image = _finish_image(current, final, config)
-    yield Progress(done_iters, int(config.iterations), last_losses, time.perf_counter() - start,
-                   scale_index if status != "finished" else len(sizes) - 1, image.shape[:2], image, True,
-                   status, message, evaluations)
+    yield Progress(iteration=done_iters, total_iterations=int(config.iterations), losses=last_losses,
+                   elapsed=time.perf_counter() - start,
+                   scale=scale_index if status != "finished" else len(sizes) - 1, shape=image.shape[:2],
+                   image=image, done=True, status=status, message=message, evaluations=evaluations,
+                   scales=len(sizes), enlarged_from=enlarged_from)
 
 
 def _finish_image(rgb: np.ndarray, content_s: np.ndarray, config: StyleConfig) -> np.ndarray:
@@ -418,66 +464,38 @@ def _run_adam(model: LossModel, x0: tf.Tensor, iterations: int, stop: threading.
         yield i, out, x.numpy(), 1
 
 
-def _openblas_setters() -> list:
-    """(get, set) thread-count functions of every OpenBLAS loaded in this process (NumPy's, SciPy's)."""
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as fh:
-            paths = sorted({parts[-1] for parts in (line.split() for line in fh)
-                            if len(parts) >= 6 and "openblas" in parts[-1].lower() and ".so" in parts[-1]})
-    except OSError:
-        return []
-    found = []
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "64_"),
-                               ("openblas_", "")):
-            get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
-            put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
-            if get is not None and put is not None:
-                get.restype, put.argtypes = ctypes.c_int, [ctypes.c_int]
-                found.append((get, put))
-                break
-    return found
-
-
 class _SingleThreadedBLAS:
-    """OpenBLAS at one thread while an L-BFGS run is going (re-entrant across runs).
+    """BLAS (NumPy's and SciPy's OpenBLAS) at one thread while an L-BFGS run is going (re-entrant across runs).
 
     SciPy's L-BFGS-B does level-1 BLAS on ~10^5-10^6 doubles per iteration. With OpenBLAS's
     default of one thread per core, each of those calls wakes and spins threads that fight
     TensorFlow's for the same cores: measured at 256 px, 250-400 ms of L-BFGS-B bookkeeping per
     iteration with 2 threads against ~50 ms with one (and slower TensorFlow evaluations).
+    Uses threadpoolctl's public API; the depth count lets runs in several threads overlap.
     """
 
     _lock = threading.Lock()
     _depth = 0
-    _saved: list = []
+    _limiter = None
 
     def __enter__(self):
         with self._lock:
             if _SingleThreadedBLAS._depth == 0:
                 try:
-                    setters = _openblas_setters()
+                    from threadpoolctl import threadpool_limits
+
+                    _SingleThreadedBLAS._limiter = threadpool_limits(limits=1, user_api="blas")
                 except Exception:  # never let a thread-count tweak break a run
-                    setters = []
-                _SingleThreadedBLAS._saved = [(put, get()) for get, put in setters]
-                for put, _ in _SingleThreadedBLAS._saved:
-                    put(1)
+                    _SingleThreadedBLAS._limiter = None
             _SingleThreadedBLAS._depth += 1
         return self
 
     def __exit__(self, *exc):
         with self._lock:
             _SingleThreadedBLAS._depth -= 1
-            if _SingleThreadedBLAS._depth == 0:
-                for put, n in _SingleThreadedBLAS._saved:
-                    put(n)
-                _SingleThreadedBLAS._saved = []
+            if _SingleThreadedBLAS._depth == 0 and _SingleThreadedBLAS._limiter is not None:
+                _SingleThreadedBLAS._limiter.restore_original_limits()
+                _SingleThreadedBLAS._limiter = None
         return False
 
 

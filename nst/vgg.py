@@ -15,27 +15,44 @@ import tensorflow as tf
 from .weights import LAYERS, VGGWeights
 
 POOLING = ("avg", "max")
+PADDING = ("zero", "reflect")
+
+
+_PAD = [[0, 0], [1, 1], [1, 1], [0, 0]]
 
 
 class VGGFeatures:
     """Callable: ``features(image, layers) -> {layer: (1, H_l, W_l, C_l) activations}``."""
 
-    def __init__(self, weights: VGGWeights, pooling: str = "avg"):
+    def __init__(self, weights: VGGWeights, pooling: str = "avg", padding: str = "zero"):
         if pooling not in POOLING:
             raise ValueError(f"pooling must be 'avg' or 'max', not {pooling!r}")
+        if padding not in PADDING:
+            raise ValueError(f"padding must be 'zero' or 'reflect', not {padding!r}")
         self.weights = weights
         self.pooling = pooling
+        self.padding = padding
         self.mean = tf.constant(np.asarray(weights.mean_rgb, np.float32).reshape(1, 1, 1, 3))
         self._params = {name: (tf.constant(w), tf.constant(b)) for name, (w, b) in weights.kernels.items()}
         self.layers = weights.layers
 
     def with_pooling(self, pooling: str) -> "VGGFeatures":
         """The same weights with the other pooling (shares the constants)."""
-        other = object.__new__(VGGFeatures)
-        other.__dict__.update(self.__dict__)
+        return self.variant(pooling=pooling)
+
+    def variant(self, pooling: str | None = None, padding: str | None = None) -> "VGGFeatures":
+        """The same weights with another pooling and/or padding (shares the constants)."""
+        pooling = pooling or self.pooling
+        padding = padding or self.padding
         if pooling not in POOLING:
             raise ValueError(f"pooling must be 'avg' or 'max', not {pooling!r}")
-        other.pooling = pooling
+        if padding not in PADDING:
+            raise ValueError(f"padding must be 'zero' or 'reflect', not {padding!r}")
+        if (pooling, padding) == (self.pooling, self.padding):
+            return self
+        other = object.__new__(VGGFeatures)
+        other.__dict__.update(self.__dict__)
+        other.pooling, other.padding = pooling, padding
         return other
 
     # --- images in and out -------------------------------------------------
@@ -65,6 +82,9 @@ class VGGFeatures:
         """Activations (after ReLU) of ``layers`` for the preprocessed image batch ``x``.
 
         Stops after the deepest requested layer; pools (2x2, stride 2) between blocks.
+        With ``padding="reflect"`` every 3x3 conv sees the image mirrored at its borders
+        instead of a frame of zeros (black, after the mean is taken off), which the style
+        loss otherwise answers with a bright or dark band along the borders.
         """
         wanted = set(self.check_layers(layers))
         if not wanted:
@@ -79,7 +99,11 @@ class VGGFeatures:
                 pool = tf.nn.avg_pool2d if self.pooling == "avg" else tf.nn.max_pool2d
                 h = pool(h, ksize=2, strides=2, padding="SAME")
             w, b = self._params[name]
-            h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(h, w, strides=1, padding="SAME"), b))
+            if self.padding == "reflect":
+                conv = tf.nn.conv2d(tf.pad(h, _PAD, "REFLECT"), w, strides=1, padding="VALID")
+            else:
+                conv = tf.nn.conv2d(h, w, strides=1, padding="SAME")
+            h = tf.nn.relu(tf.nn.bias_add(conv, b))
             if name in wanted:
                 out[name] = h
         return out

@@ -1,0 +1,91 @@
+"""The options behind the default preset: mean-and-covariance loss, normalised layers,
+reflect padding, geometric coarse-to-fine scales with more iterations where they are cheap."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nst import losses
+from nst.config import DEFAULT_PRESET, PRESETS, StyleConfig, preset
+from nst.optimize import LossModel, scale_plan, scale_sizes, split_iterations, stylize
+
+pytestmark = pytest.mark.unit
+
+
+def test_meancov_statistics_split_the_gram_matrix_into_covariance_and_mean():
+    rng = np.random.default_rng(1)
+    f = tf.constant(rng.random((5, 7, 4)), tf.float32)
+    stats = losses.style_statistics(f, "meancov").numpy()
+    flat = f.numpy().reshape(-1, 4)
+    mean = flat.mean(0)
+    np.testing.assert_allclose(stats[-1], mean, rtol=1e-5)
+    np.testing.assert_allclose(stats[:-1], np.cov(flat.T, bias=True), rtol=1e-4, atol=1e-6)
+    # covariance + mean mean^T is the Gram matrix again
+    np.testing.assert_allclose(stats[:-1] + np.outer(mean, mean), losses.gram_matrix(f).numpy(), rtol=1e-4)
+    # a shifted copy has the same covariance but another mean: meancov sees it, separately
+    shifted = losses.style_statistics(f + 1.0, "meancov")
+    e = float(losses.style_loss_layer(shifted, stats, "meancov"))
+    cov_part = float(tf.reduce_mean(tf.square(shifted[:-1] - stats[:-1])))
+    assert e > 0 and cov_part < 1e-8
+
+
+def test_unknown_style_loss_is_refused():
+    with pytest.raises(ValueError, match="style loss"):
+        losses.style_statistics(tf.zeros((2, 2, 3)), "w3")
+    with pytest.raises(ValueError, match="style_loss"):
+        StyleConfig(style_loss="w3").validate()
+
+
+def test_normalised_layers_weigh_each_layer_by_its_targets_size(features, content_image, style_image):
+    config = preset("gatys", size=48, normalize=True)
+    model = LossModel(features, config, content_image, [style_image], [1.0])
+    style_w = model._args[3].numpy()
+    for k, name in enumerate(model.style_layers):
+        scale = losses.statistics_scale(model.style_targets[name])
+        assert style_w[k] == pytest.approx(1.0 / scale, rel=1e-5)
+    # the painting itself has zero style loss and its own content has zero content loss
+    plain = preset("gatys", size=48)
+    x = features.preprocess(content_image)
+    assert float(LossModel(features, plain, content_image, [style_image], [1.0]).terms(x)["content"]) == 0.0
+    # normalised, a layer at the start of the run (content init) costs about its relative error: O(1), not O(size)
+    terms = {k: float(v) for k, v in model.terms(x).items()}
+    weighted = [terms[f"style/{n}"] * style_w[k] for k, n in enumerate(model.style_layers)]
+    assert max(weighted) < 50 and min(weighted) > 1e-4
+
+
+def test_reflect_padding_has_no_border_band(features):
+    """A flat grey picture gives flat activations with reflect padding; zero padding makes a frame."""
+    grey = np.full((40, 40, 3), 128, np.uint8)
+    x = features.preprocess(grey)
+    zero = features.variant(padding="zero")(x, ["block1_conv2"])["block1_conv2"].numpy()[0]
+    refl = features.variant(padding="reflect")(x, ["block1_conv2"])["block1_conv2"].numpy()[0]
+    assert np.ptp(refl, axis=(0, 1)).max() < 1e-3
+    assert np.ptp(zero, axis=(0, 1)).max() > 1.0
+    np.testing.assert_allclose(zero[10:30, 10:30], refl[10:30, 10:30], rtol=1e-4, atol=1e-3)  # same inside
+    with pytest.raises(ValueError, match="padding"):
+        features.variant(padding="wrap")
+
+
+def test_geometric_scales_and_coarse_heavy_iterations():
+    assert scale_sizes(512, 5, min_size=128) == [128, 181, 256, 362, 512]
+    assert scale_sizes(512, 3) == [128, 256, 512]
+    assert scale_sizes(100, 5, min_size=96) == [96, 97, 98, 99, 100]
+    assert scale_sizes(100, 8, min_size=99) == [99, 100]  # repeats are dropped
+    assert split_iterations(10, 3, [1, 1, 1]) == split_iterations(10, 3) == [3, 3, 4]
+    counts = split_iterations(300, 5, [4.0, 2.0, 1.0, 0.5, 0.25])
+    assert sum(counts) == 300 and counts == sorted(counts, reverse=True) and counts[-1] >= 1
+    assert split_iterations(3, 5, [16, 8, 4, 2, 1]) == [2, 1, 0, 0, 0]
+    config = StyleConfig(size=512, scales=5, min_size=128, iterations=200, coarse_weight=1.0, style_size=600)
+    plan = scale_plan(config)
+    assert [s.size for s in plan] == [128, 181, 256, 362, 512]
+    assert sum(s.iterations for s in plan) == 200 and plan[0].iterations > plan[-1].iterations
+    assert plan[-1].style_size == 600 and plan[0].style_size == 150
+
+
+def test_the_default_preset_runs_its_whole_plan(features, content_image, style_image):
+    assert DEFAULT_PRESET in PRESETS and "article" in PRESETS
+    config = preset(DEFAULT_PRESET, size=64, iterations=6, min_size=32)
+    events = list(stylize(content_image, style_image, config, features, image_every=0))
+    final = events[-1]
+    assert final.status == "finished" and final.iteration == 6
+    assert final.image.shape == (43, 64, 3)
+    assert {e.scale for e in events} == set(range(len(scale_plan(config))))
