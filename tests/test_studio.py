@@ -291,6 +291,8 @@ def test_adam_with_two_styles_and_two_scales_runs_from_the_page(at, data_dir):
     at.slider(key="studio_size").set_value(128)
     at.number_input(key="studio_iterations").set_value(4)
     at.slider(key="studio_scales").set_value(2)
+    if "studio_min_size" in {w.key for w in at.number_input}:
+        at.number_input(key="studio_min_size").set_value(0)  # automatic: the coarse scale at half the size
     at.radio(key="studio_preserve_color").set_value("luminance")
     at.run()
     at.button(key="studio_run").click().run()
@@ -302,10 +304,12 @@ def test_adam_with_two_styles_and_two_scales_runs_from_the_page(at, data_dir):
     assert cfg["style_blend"] == [0.5, 0.5] and len(params["inputs"]["styles"]) == 2
     with Image.open(data_dir / "gen_0" / "result.png") as im:
         assert max(im.size) == 128
-    # the loss chart marks the enlargement from the coarse to the fine scale (after 2 of 4)
+    # the loss chart marks the enlargement from the coarse to the fine scale (where losses.csv says)
+    rows = [line.split(",") for line in (data_dir / "gen_0" / "losses.csv").read_text().split()[1:]]
+    switch = next(float(r[0]) - 0.5 for r in rows if r[2] == "1")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     lines = [sh for sh in spec["layout"].get("shapes", []) if sh.get("type") == "line"]
-    assert [sh["x0"] for sh in lines] == [2.5]
+    assert [sh["x0"] for sh in lines] == [switch]
     assert any("scale 2" in a.get("text", "") for a in spec["layout"].get("annotations", []))
 
 
@@ -335,25 +339,66 @@ def test_unavailable_weights_say_so_in_one_sentence(at, data_dir):
     assert not data_dir.exists() or not list(data_dir.glob("gen_*")), "no run folder for a run that never started"
 
 
-def test_earlier_runs_show_a_diverged_run(data_dir):
-    """A run whose loss became NaN is listed as diverged with its message and last image."""
-    from streamlit.testing.v1 import AppTest
-
+def _someone_elses_run(data_dir, content="my_secret_holiday.jpg"):
+    """A diverged run recorded by another browser session, from an uploaded photo."""
     from nst.config import preset
     from nst.optimize import Progress
     from nst.pipeline import RunRecorder
 
     recorder = RunRecorder.create(preset("article", size=32, iterations=10), root=data_dir,
-                                  content="Astronaut", styles=["Swirls"])
+                                  content=content, styles=["Swirls (after Van Gogh)"], session="someone")
     image = np.full((32, 32, 3), 120, np.uint8)
     recorder.record(Progress(1, 10, {"total": 5.0, "content": 1.0, "style": 4.0}, 0.1, image=image))
     recorder.record(Progress(2, 10, {"total": 4.0, "content": 1.0, "style": 3.0}, 0.2, image=image, done=True,
                              status="diverged", message="The loss became NaN or infinite."))
+    return recorder.folder
+
+
+def _all_text(at) -> str:
+    return "\n".join(str(e.proto) for e in at.main)
+
+
+def test_earlier_runs_are_private_by_default(data_dir, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv("NST_SHARED_GALLERY", raising=False)
+    from ui.studio import store
+    monkeypatch.setattr(store, "CLASSROOM_TOML", data_dir.parent / "no_classroom.toml")
+    _someone_elses_run(data_dir)
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
-    assert at.selectbox(key="studio_open_run").value.startswith("gen_0 · diverged")
+    assert not [s for s in at.selectbox if s.key == "studio_open_run"], "another session's run is not listed"
+    assert any("No runs yet in this browser session" in c for c in _texts(at.caption))
+    assert "gen_0" not in _all_text(at) and "my_secret_holiday" not in _all_text(at)
+
+
+def test_a_shared_gallery_shows_every_run_but_no_upload_name(data_dir, monkeypatch):
+    """The teacher's switch (classroom.toml or NST_SHARED_GALLERY): everyone's runs, no one's file names."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.studio import store
+
+    toml = data_dir.parent / "classroom.toml"
+    toml.write_text("shared_gallery = true\n")
+    monkeypatch.delenv("NST_SHARED_GALLERY", raising=False)
+    monkeypatch.setattr(store, "CLASSROOM_TOML", toml)
+    assert store.shared_gallery()
+    monkeypatch.setenv("NST_SHARED_GALLERY", "0")
+    assert not store.shared_gallery(), "the environment overrides the file"
+    monkeypatch.setenv("NST_SHARED_GALLERY", "1")
+
+    _someone_elses_run(data_dir)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    choice = at.selectbox(key="studio_open_run").value
+    assert choice.startswith("gen_0 · diverged (NaN) · an uploaded picture x Swirls"), choice
     assert any("NaN" in c for c in _texts(at.caption))
+    assert "my_secret_holiday" not in _all_text(at), "an upload's name is never shown to another session"
+    assert all("someone" not in str(j.proto) for j in at.get("json")), "nor its session id"
+    params = [d for d in at.get("download_button") if d.label == "params.json"]
+    assert params, "params.json is offered"
 
 
 def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_image):
