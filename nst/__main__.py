@@ -5,6 +5,7 @@ records each run; the work is :func:`nst.optimize.stylize`.
 
 Exit codes: 0 done; 1 done, but not everything (a run diverged, or batch skipped files);
 2 bad input, settings or a results folder that cannot take the results (one ``error:`` line);
+3 the engine failed during a run (one ``error:`` line; the folder says "failed");
 130, 143, 129 stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP (the run keeps what it had).
 """
 from __future__ import annotations
@@ -37,6 +38,13 @@ class CliError(Exception):
 
 class DiskError(CliError):
     """The results could not be written (a full disk, a removed folder)."""
+
+
+class EngineError(Exception):
+    """The optimisation itself failed (a bug, or a setting the engine cannot take); exit 3."""
+
+
+EXIT_ENGINE = 3
 
 
 def _say(message: str, stream=None) -> None:
@@ -155,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural style transfer (Gatys et al.) on VGG-16: paint a content photo in the style of "
                     "a painting. Results go to data/gen_N with params.json and losses.csv.",
         epilog="exit codes: 0 done; 1 done but not all (a run diverged, batch skipped files); 2 bad input or "
-               "settings, or the results could not be written; 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP "
+               "settings, or the results could not be written; 3 the engine failed; 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP "
                "(the run keeps its image so far).")
     p.add_argument("--version", action=_VersionAction, help="print the versions of nst and its libraries and exit")
     sub = p.add_subparsers(dest="command", required=True)
@@ -666,8 +674,8 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
         raise DiskError(f"{recorder.folder}: cannot write the results ({why}); the run stopped"
                         + ("" if marked else " and the folder could not be marked (see its FAILED file)")
                         + ".") from None
-    except BaseException:
-        # quit at once (a second signal) or a failure: keep the losses so far and say so
+    except (Interrupted, KeyboardInterrupt, SystemExit, GeneratorExit):
+        # quit at once (a second signal): keep the losses so far and say so
         signals.running = False
         progress.close()
         with contextlib.suppress(OSError):
@@ -675,6 +683,13 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
             recorder.write_params(status="interrupted", iterations_done=event.iteration if event else 0)
         recorder.remove_temporary_files()
         raise
+    except Exception as exc:  # the engine failed: the folder says so, the user gets one line
+        progress.close()
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        recorder.mark_failed(f"the engine failed: {type(exc).__name__}: {first}")
+        raise EngineError(f"{recorder.folder}: the run failed inside the engine ({type(exc).__name__}: {first}); "
+                          "its folder says 'failed'. Other settings (a larger --size or --style-scale) may "
+                          "avoid it; please report it.") from exc
     finally:
         signals.running = False
         recorder.close()
@@ -752,6 +767,7 @@ def _main(argv: list[str], signals: "_Signals") -> int:
     from .weights import WeightsUnavailable
 
     args.out = "data" if args.out is None else args.out
+    args.output = getattr(args, "output", None)
     skipped: list[str] = []
     outcome = EXIT_OK
     try:
@@ -787,7 +803,7 @@ def _main(argv: list[str], signals: "_Signals") -> int:
             styles = [load_image(p, name=str(p)) for p in style_paths]
             jobs = [Job(content_path, style_paths, "", content, styles)]
         else:
-            if getattr(args, "output", None):
+            if args.output:
                 raise CliError("-o/--output names one file; batch writes one result per pair into --out.")
             jobs, skipped = _batch_jobs(args.folder)
         init_path = args.init_image or (recorded.get("init_image") if config.init == "image" else None)
@@ -879,6 +895,9 @@ def _main(argv: list[str], signals: "_Signals") -> int:
     except ValueError as exc:  # a setting StyleConfig refuses
         _say(f"error: {_flag_message(exc)}")
         return EXIT_USAGE
+    except EngineError as exc:
+        _say(f"error: {exc}")
+        return EXIT_ENGINE
     if outcome:
         return outcome
     if args.command == "batch" and skipped:
