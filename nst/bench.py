@@ -572,7 +572,24 @@ class StudioServer:
         self._log.close()
 
 
-def studio_in_browser(page, url: str, query: str, data_dir: Path, timeout_s: float) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _browser_busy(cdp) -> float:
+    """Seconds the page's main thread has been busy (Chromium's Performance.getMetrics TaskDuration)."""
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return float(metrics.get("TaskDuration", 0.0))
+
+
+def studio_in_browser(page, url: str, query: str, data_dir: Path, timeout_s: float, server_pid: int = 0,
+                      cdp=None) -> dict:
     """One studio run in Chromium: open the link, press Run, wait for 'Finished'. Times from the click.
 
     Returns {'first': s to the first live image, 'wall': s from the click to the result shown,
@@ -588,6 +605,7 @@ def studio_in_browser(page, url: str, query: str, data_dir: Path, timeout_s: flo
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout_s * 1000)
     expect(page.get_by_text("Network loaded")).to_be_visible(timeout=timeout_s * 1000)
     before = {p.name for p in data_dir.glob("gen_*")}
+    cpu0, busy0 = _cpu_seconds(server_pid), _browser_busy(cdp) if cdp else 0.0
     t0 = time.perf_counter()
     page.get_by_role("button", name="Run").click()
     first = None
@@ -599,27 +617,29 @@ def studio_in_browser(page, url: str, query: str, data_dir: Path, timeout_s: flo
         pass
     expect(page.get_by_text(re.compile(r"Finished \d+ iterations"))).to_be_visible(timeout=timeout_s * 1000)
     wall = time.perf_counter() - t0
+    server_cpu, browser = _cpu_seconds(server_pid) - cpu0, (_browser_busy(cdp) - busy0) if cdp else 0.0
     new = sorted((p for p in data_dir.glob("gen_*") if p.name not in before), key=lambda p: int(p.name[4:]))
     params = json.loads((new[-1] / "params.json").read_text())
     return {"first": first, "wall": wall, "engine": float(params["seconds"]), "config": params["config"],
-            "folder": new[-1].name}
+            "folder": new[-1].name, "server_cpu": server_cpu, "browser_busy": browser}
 
 
 def engine_alone(features, config, content, style, image_every: int) -> dict:
     """The same run through the engine alone (what the CLI does): seconds to the first iteration and to the end."""
     from .optimize import stylize
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     first = last = None
     for event in stylize(content, [style], config, features, image_every=image_every):
         if first is None:
             first = time.perf_counter() - t0
         last = event
-    return {"first": first, "wall": time.perf_counter() - t0, "status": last.status}
+    return {"first": first, "wall": time.perf_counter() - t0, "status": last.status,
+            "cpu": time.process_time() - cpu0}
 
 
 def studio_browser(features, content_path: str, style_path: str, sizes, rounds: int, image_every: int, log,
-                   timeout_s: float = 900.0) -> list[dict]:
+                   timeout_s: float = 1800.0, link: str = "") -> list[dict]:
     """The studio's overhead over the engine: the studio's default run at each size in headless Chromium,
     and the same run (same config, read back from its params.json) through the engine alone, interleaved.
 
@@ -637,19 +657,23 @@ def studio_browser(features, content_path: str, style_path: str, sizes, rounds: 
     chromium = os.environ.get("NST_CHROMIUM", "/usr/bin/chromium")
     content, style = imgs.load_image(content_path), imgs.load_image(style_path)
     slug = lambda path, kind: Path(path).stem[len(kind) + 1:]
-    picks = f"content={slug(content_path, 'content')}&style={slug(style_path, 'style')}"
+    picks = f"content={slug(content_path, 'content')}&style={slug(style_path, 'style')}" + \
+        (f"&{link.lstrip('?&')}" if link else "")
     results = []
     with tempfile.TemporaryDirectory(prefix="nst_bench_studio_") as tmp, \
             StudioServer(Path(tmp) / "data", Path(tmp) / "streamlit.log") as server, sync_playwright() as pw:
         data_dir = Path(tmp) / "data"
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        pid = server.proc.pid
         for size in sizes:
             query = f"?{picks}&size={size}"
-            warm = studio_in_browser(page, server.url, query + "&iters=8", data_dir, timeout_s)
+            warm = studio_in_browser(page, server.url, query + "&iters=8", data_dir, timeout_s, pid, cdp)
             engine_alone(features, StyleConfig.from_dict(warm["config"]), content, style, image_every)
             for _ in range(rounds):  # studio first: the engine then runs exactly the config it recorded
-                studio = studio_in_browser(page, server.url, query, data_dir, timeout_s)
+                studio = studio_in_browser(page, server.url, query, data_dir, timeout_s, pid, cdp)
                 config = StyleConfig.from_dict(studio["config"])
                 engine = engine_alone(features, config, content, style, image_every)
                 results.append({"size": size, "engine": engine, "studio": studio, "config": config})
@@ -659,8 +683,43 @@ def studio_browser(features, content_path: str, style_path: str, sizes, rounds: 
                     f"{studio['engine']:6.1f} s, click to result {studio['wall']:6.1f} s, first image "
                     f"{first:4.1f} s   ratio {studio['engine'] / engine['wall']:.2f} (run), "
                     f"{studio['wall'] / engine['wall']:.2f} (click to result)")
+                log(f"        CPU: engine alone {engine['cpu']:6.1f} s; studio's server {studio['server_cpu']:6.1f} s "
+                    f"+ the page's main thread {studio['browser_busy']:5.1f} s busy")
         browser.close()
     return results
+
+
+def art_time(features, content, style, size: int, plain_iterations: int, log, rounds: int = 1) -> dict:
+    """The default preset's whole artwork at ``size`` against ``plain_iterations`` of the plain loop (Adam,
+    the article's layers), both from the call that starts them (targets and compiling included), interleaved."""
+    from . import images as imgs
+    from .config import DEFAULT_PRESET, preset
+    from .optimize import prepare_inputs, scale_plan, stylize
+
+    art = preset(DEFAULT_PRESET, size=size)
+    plain_cfg = preset("article", size=size, optimizer="adam", scales=1)
+    content_s, styles_s = prepare_inputs(content, [style], plain_cfg, size)
+    plan = scale_plan(art)
+    log(f"default preset '{DEFAULT_PRESET}' at {size} px: {art.iterations} {art.optimizer} iterations over "
+        + ", ".join(f"{s.size} px x {s.iterations}" for s in plan))
+    plain_times, art_times = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        loop = PlainLoop(features, plain_cfg, content_s, styles_s[0]).start()
+        for _ in range(plain_iterations):
+            loop.step()
+        float(loop.loss(loop.x))
+        plain_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        for event in stylize(content, style, art, features, image_every=0):
+            pass
+        art_times.append(time.perf_counter() - t)
+        assert event.status == "finished" and event.image.shape[:2] == imgs.resize_to(content, size).shape[:2]
+    plain_s, art_s = _median(plain_times), _median(art_times)
+    log(f"  plain loop, {plain_iterations} Adam iterations: {plain_s:6.1f} s")
+    log(f"  default preset, whole artwork:       {art_s:6.1f} s   ratio {art_s / plain_s:.2f} "
+        f"({'within' if art_s <= plain_s else 'over'} the budget)")
+    return {"plain": plain_s, "art": art_s}
 
 
 def _cpu_model() -> str:
@@ -694,12 +753,14 @@ def main(argv=None) -> int:
     p.add_argument("--studio-sizes", default=None, help="sizes of the studio's default run (default 256,512; 0 = skip)")
     p.add_argument("--browser-sizes", default=None,
                    help="sizes of the studio-browser part (default 256,512)")
+    p.add_argument("--browser-link", default="",
+                   help="more link settings for the studio-browser part, e.g. 'preset=article' (default: none)")
     p.add_argument("--browser-rounds", type=int, default=1,
                    help="studio and engine runs per size in the studio-browser part, interleaved (default 1)")
     p.add_argument("--image-every", type=int, default=10, help="the studio's image interval (default 10)")
     p.add_argument("--preset", default="article", help="layers and weights of the race (default: article)")
     p.add_argument("--only", default=None,
-                   help="comma-separated parts to run: per-iteration, arithmetic, big, time-to-target, studio "
+                   help="comma-separated parts to run: per-iteration, arithmetic, big, time-to-target, studio, art-time "
                         "(default: all of these), and studio-browser (only when named: the studio's default run "
                         "in headless Chromium against the engine alone; needs Chromium and Playwright)")
     p.add_argument("--content", default=str(ASSETS / "content_chelsea.jpg"))
@@ -714,7 +775,7 @@ def main(argv=None) -> int:
     target_size = args.target_size or (96 if q else 256)
     target_iters = args.target_iterations or (40 if q else 500)
     studio_sizes = [int(s) for s in (args.studio_sizes or ("96" if q else "256,512")).split(",") if int(s)]
-    parts = {"per-iteration", "arithmetic", "big", "time-to-target", "studio"}
+    parts = {"per-iteration", "arithmetic", "big", "time-to-target", "studio", "art-time"}
     only = set(parts if not args.only else (s.strip() for s in args.only.split(",") if s.strip()))
     if only - parts - {"studio-browser"}:
         p.error(f"--only: unknown part(s) {', '.join(sorted(only - parts - {'studio-browser'}))}; "
@@ -793,11 +854,18 @@ def main(argv=None) -> int:
         its = default.iterations if not q else 20
         studio_run(features, default.replace(size=size, iterations=its), content, style, args.image_every, log,
                    f"at {size} px")
+    if "art-time" in only:
+        log("")
+        art_size = 96 if q else 512
+        log(f"time budget of an artwork at {art_size} px: the default preset against the plain loop's "
+            f"{20 if q else 80} Adam iterations")
+        art_time(features, content, style, art_size, 20 if q else 80, log)
     if "studio-browser" in only:
         log("")
         log("the studio's default run in headless Chromium against the same run through the engine alone "
             "(same process for the engine, a streamlit server for the studio; both warmed)")
-        studio_browser(features, args.content, args.style, browser_sizes, args.browser_rounds, args.image_every, log)
+        studio_browser(features, args.content, args.style, browser_sizes, args.browser_rounds, args.image_every, log,
+                       link=args.browser_link)
     mm1 = matmul_gflops()
     log("")
     log(f"machine float32 matmul at the end: {mm1:.1f} GFLOP/s (start {mm0:.1f}); bench took "
