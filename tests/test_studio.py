@@ -466,3 +466,65 @@ def test_other_pages_can_share_the_slot(data_dir):
     assert time.monotonic() - started >= 1.2, "it waited for the other session's run"
     assert at.markdown[-1].value == "inside, place 1"
     assert len(queue) == 0
+
+
+# ---------------------------------------------------------------------------
+# sweep, timelapse and the live view's data
+# ---------------------------------------------------------------------------
+
+def test_sweep_values_and_configs():
+    from nst.config import PRESETS, preset
+    from ui.studio import sweep
+
+    assert sweep.parse_values("0.0001, 0.001;0.01") == [0.0001, 0.001, 0.01]
+    for bad, words in (("0.1, 0.2", "3 to 5 different values"), ("1, 2, x", "'x' is not a number"),
+                       ("1,2,3,4,5,6", "6 were given"), ("1, 1, 1", "1 was given"), ("1, inf, 2", "finite")):
+        with pytest.raises(ValueError, match=words):
+            sweep.parse_values(bad)
+    base = preset("article", size=64, iterations=5)
+    assert sweep.value_config(base, {}, "beta", 0.5).beta == 0.5
+    assert sweep.value_config(base, {}, "style_scale", 1.5).style_scale == 1.5
+    w = sweep.value_config(base, {}, "w_l block2_conv1", 0.0).layer_weights()
+    assert w["block2_conv1"] == 0.0 and w["block1_conv1"] == 1.0
+    assert sweep.value_config(base, {}, "pooling", "max").pooling == "max"
+    other = next(name for name in PRESETS if name != "article")
+    swapped = sweep.value_config(base, {}, "preset", other)
+    assert swapped.preset == other and (swapped.size, swapped.iterations) == (64, 5)
+    assert sweep.value_label("beta", 0.001) == "β = 0.001"
+    options = sweep.sweep_settings(base)
+    assert {"beta", "style_scale", "preset", "pooling"} <= set(options)
+    assert all(f"w_l {layer}" in options for layer in base.style_layers)
+
+
+def test_timelapse_and_sheet_from_a_runs_files(tmp_path):
+    from ui.studio import media
+
+    folder = tmp_path / "gen_0"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for it in (1, 5, 10, 15):
+        media.save_frame(folder, it, media.jpeg_bytes((rng.random((40, 64, 3)) * 255).astype(np.uint8)))
+    Image.fromarray(np.full((80, 128, 3), 200, np.uint8)).save(folder / "result.png")
+    assert [i for i, _ in media.frame_files(folder)] == [1, 5, 10, 15]
+    data = media.timelapse_webp(folder)
+    with Image.open(__import__("io").BytesIO(data)) as im:
+        assert im.format == "WEBP" and im.n_frames == 5 and im.size == (128, 80)
+    assert media.pick_evenly(list(range(100)), 5) == [0, 25, 50, 74, 99]
+    assert media.timelapse_webp(tmp_path) is None, "no frames, no timelapse"
+
+    sheet = media.sweep_sheet([{"label": "β = 0.1", "image": folder / "result.png", "lines": ["total L 1"]},
+                               {"label": "β = 1", "image": None, "lines": ["not run"]}], "A sweep", cell_side=100)
+    with Image.open(__import__("io").BytesIO(sheet)) as im:
+        assert im.format == "PNG" and im.width == 16 + 2 * 116
+
+
+def test_live_charts_get_fewer_points_and_keep_the_scale_switch():
+    from ui.studio.charts import loss_figure, scale_switches, thin_rows
+
+    rows = [{"iteration": i, "scale": 0 if i <= 700 else 1, "total": 1.0 / i, "content": 1.0, "style": 1.0}
+            for i in range(1, 1001)]
+    thin = thin_rows(rows, 150)
+    assert len(thin) == 150 and thin[0] is rows[0] and thin[-1] is rows[-1]
+    fig = loss_figure(thin, 1.0, 1.0, switches=scale_switches(rows))
+    assert [s.x0 for s in fig.layout.shapes] == [700.5]
+    assert thin_rows(rows[:10], 150) == rows[:10]

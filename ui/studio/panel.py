@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import streamlit as st
 
 from nst.config import INITS, MAX_SIZE, MIN_SIZE, PRESERVE_COLOR, PRESETS
-from ui import common
+from ui import common, pictures
 from ui.studio.settings import (FIELDS, KEY, POOLINGS, WEIGHT_SOURCES, default_preset, max_scales, parse_query,
                                 preset_values, to_query, weights_note)
 
@@ -20,7 +20,9 @@ def _init_widget_state() -> list[str]:
     saved = state.get("studio_saved")
     notes: list[str] = []
     if saved is None:
-        saved, notes = parse_query(st.query_params.to_dict())
+        params = st.query_params.to_dict()
+        saved, notes = parse_query(params)
+        _link_pictures(params, saved)
     for name in FIELDS:
         if name in ("content", "style", "style2"):
             key = KEY(f"{name}_pick")
@@ -29,6 +31,22 @@ def _init_widget_state() -> list[str]:
         if key not in state and saved.get(name) is not None:
             state[key] = saved[name]
     return notes
+
+
+def _bundled(slot: str, key: str) -> str | None:
+    """The bundled picture of a picker's slot (what a link may carry), never an upload's name."""
+    name = pictures.bundled_name(slot)
+    pick = st.session_state.get(f"{key}_pick")
+    return name or (pick if pick != pictures.UPLOAD_OPTION else None)
+
+
+def _link_pictures(params: Mapping[str, str], saved: Mapping[str, Any]) -> None:
+    """A link that names a picture sets it for the walkthrough too (the link is what the teacher shared)."""
+    slots = st.session_state.setdefault("nst_pictures", {})
+    for name, slot in (("content", "content"), ("style", "style"), ("style2", KEY("style2"))):
+        if FIELDS[name][0] in params and saved.get(name):
+            slots[slot] = {"choice": saved[name], "upload": (slots.get(slot) or {}).get("upload"),
+                           "use_upload": False}
 
 
 def preset_label(name: str) -> str:
@@ -90,8 +108,9 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
             st.image(style2, width="stretch")
             st.slider("Share of the second style", 0.0, 1.0, step=0.05, key=KEY("blend"), disabled=disabled,
                       help="0: only the first style; 1: only the second.")
-    settings.update(content=state.get(KEY("content_pick")), style=state.get(KEY("style_pick")),
-                    second=second, style2=state.get(KEY("style2_pick")) if second else None,
+    # the link carries bundled pictures only: an upload's name never goes into a URL
+    settings.update(content=_bundled("content", KEY("content")), style=_bundled("style", KEY("style")),
+                    second=second, style2=_bundled(KEY("style2"), KEY("style2")) if second else None,
                     blend=float(state.get(KEY("blend"), 0.5)))
 
     st.markdown("#### Settings")

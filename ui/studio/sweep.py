@@ -196,7 +196,7 @@ def section(settings: Mapping[str, Any], base: StyleConfig | None, inputs: dict,
     except ValueError as exc:
         problem = str(exc)
         values, configs = [], []
-    right.button("Run sweep", key=KEY("sweep_run"), on_click=request_sweep, disabled=busy or bool(problem),
+    right.button("Start the sweep", key=KEY("sweep_run"), on_click=request_sweep, disabled=busy or bool(problem),
                  icon=":material/view_column:", width="stretch")
     if problem:
         st.error(problem)
