@@ -125,5 +125,5 @@ def test_readme_documents_the_new_options_and_exit_codes():
     section = text[text.index("## The command line"):]
     section = section[:section.index("\n## ", 5)]
     for word in ("--output", "--init-image", "--print-every", "--from", "--resume", "--style-size", "--min-size",
-                 "--version", "exit", "143", "SIGTERM"):
+                 "--version", "Exit codes", "143", "SIGTERM"):
         assert word in section, word
