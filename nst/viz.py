@@ -223,7 +223,7 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
     names = [str(v) for v in labels]
     fig = go.Figure(go.Heatmap(
         z=g, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
-        texttemplate="%{z:.3g}" if text else None, textfont=dict(size=13),
+        texttemplate="%{z:.4g}" if text else None, textfont=dict(size=13),
         hovertemplate="G<sub>%{y},%{x}</sub> = %{z:.4g}<extra></extra>"))
     if clickable:
         cols, rows = np.meshgrid(names, names)
