@@ -158,18 +158,19 @@ def _add_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    epilog = ("exit codes: 0 done; 1 done but not all (a run diverged, batch skipped files); 2 bad input or "
+              "settings, or the results could not be written; 3 the engine failed; 130/143/129 stopped by "
+              "Ctrl-C/SIGTERM/SIGHUP (the run keeps its image so far).")
     p = argparse.ArgumentParser(
         prog="python -m nst",
         description="Neural style transfer (Gatys et al.) on VGG-16: paint a content photo in the style of "
                     "a painting. Results go to data/gen_N with params.json and losses.csv.",
-        epilog="exit codes: 0 done; 1 done but not all (a run diverged, batch skipped files); 2 bad input or "
-               "settings, or the results could not be written; 3 the engine failed; 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP "
-               "(the run keeps its image so far).")
+        epilog=epilog)
     p.add_argument("--version", action=_VersionAction, help="print the versions of nst and its libraries and exit")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("stylize", help="stylise one content image with one or more style images",
                        description="Stylise CONTENT with STYLE (several STYLE files are blended). With --from, "
-                                   "CONTENT and STYLE may be left out: the recorded ones are used.")
+                                   "CONTENT and STYLE may be left out: the recorded ones are used.", epilog=epilog)
     s.add_argument("content", nargs="?", help="the content photo (jpg, png, ...)")
     s.add_argument("style", nargs="*", help="the style image(s)")
     s.add_argument("-o", "--output", metavar="FILE",
@@ -178,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(s)
     b = sub.add_parser("batch", help="every content_* x style_* pair in a folder (the article's pipeline)",
                        description="Run every content_* x style_* pair found in FOLDER (jpg, png, tif, gif, "
-                                   "webp, bmp).")
+                                   "webp, bmp).", epilog=epilog)
     b.add_argument("folder", help="folder with content_* and style_* images")
     b.add_argument("--resume", action="store_true",
                    help="skip pairs that already finished with the same settings and the same files in --out")
