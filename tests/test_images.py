@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from nst import images as imgs
 from nst.images import MAX_ASPECT, MIN_SIDE, ImageError, load_image
 
 
@@ -189,3 +190,41 @@ def test_random_valid_and_cut_images(case):
         assert_one_sentence(exc)
     else:
         assert rgb.shape == (h, w, 3) and rgb.dtype == np.uint8
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """A full disk at the last moment (fsync): the error goes up, no .tmp stays behind."""
+    import errno
+    import os
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        imgs.atomic_write_bytes(tmp_path / "a.png", b"x" * 1000)
+    assert os.listdir(tmp_path) == []
+
+
+def test_reading_stops_at_the_size_limit_and_refuses_special_files(tmp_path):
+    (tmp_path / "big.bin").write_bytes(b"x" * 2048)
+    with pytest.raises(imgs.ImageError, match="the limit is"):
+        imgs.read_file_bytes(tmp_path / "big.bin", limit=1024)
+    assert imgs.read_file_bytes(tmp_path / "big.bin", limit=4096) == b"x" * 2048
+    with pytest.raises(imgs.ImageError, match="a device, not a regular file"):
+        imgs.load_image("/dev/zero")
+
+
+def test_save_image_formats(tmp_path):
+    rgb = np.zeros((20, 30, 3), np.uint8)
+    rgb[..., 0] = 200
+    for name, fmt in (("a.png", "PNG"), ("a.jpg", "JPEG"), ("a.webp", "WEBP"), ("a.tif", "TIFF")):
+        imgs.save_image(rgb, tmp_path / name)
+        with Image.open(tmp_path / name) as im:
+            assert im.format == fmt and im.size == (30, 20)
+    import tifffile
+
+    sixteen = tifffile.imread(tmp_path / "a.tif")
+    assert sixteen.dtype == np.uint16 and sixteen[0, 0, 0] == 200 * 257
+    with pytest.raises(imgs.ImageError, match="no known image extension"):
+        imgs.save_image(rgb, tmp_path / "a.bmp")
