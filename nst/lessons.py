@@ -104,15 +104,17 @@ def content_comparison(features: VGGFeatures, content_rgb: np.ndarray, generated
 
 
 def content_reconstruction_config(layer: str, size: int = 96, iterations: int = 40, seed: int = 0,
-                                  scales: int = 2, min_size: int = 0) -> StyleConfig:
+                                  scales: int = 2, min_size: int = 0, tv_weight: float = 0.0) -> StyleConfig:
     """Settings that reconstruct an image from A^l(c) alone: alpha = 1, beta = 0, g starts as noise.
 
     The engine's multi-scale L-BFGS: ``scales`` sizes from ``min_size`` (0: automatic) up to ``size``, the
     iterations split between them; the coarse scales lay out the picture cheaply, so deep layers, whose
     activations say little about single pixels, still give back the arrangement at 192 px and more.
+    ``tv_weight`` > 0 adds a light smoothness prior (as Mahendran & Vedaldi do; Gatys et al. do not): what
+    the layer leaves free is then left smooth instead of filled with high-frequency noise.
     """
     return StyleConfig(preset="custom", content_layers=(layer,), style_layers=(), alpha=1.0, beta=0.0,
-                       tv_weight=0.0, optimizer="lbfgs", iterations=int(iterations), size=int(size),
+                       tv_weight=float(tv_weight), optimizer="lbfgs", iterations=int(iterations), size=int(size),
                        init="noise", seed=int(seed), scales=int(scales), min_size=int(min_size))
 
 
@@ -125,13 +127,14 @@ def style_reconstruction_config(layers: Sequence[str], size: int = 96, iteration
 
 
 def reconstruct_content(features: VGGFeatures, content_rgb: np.ndarray, layer: str, size: int = 96,
-                        iterations: int = 40, seed: int = 0, scales: int = 2, min_size: int = 0) -> Iterator[Progress]:
+                        iterations: int = 40, seed: int = 0, scales: int = 2, min_size: int = 0,
+                        tv_weight: float = 0.0) -> Iterator[Progress]:
     """Gatys Figure 1 (content): start g from noise and minimise L_content at ``layer`` only.
 
     A thin call of :func:`nst.optimize.stylize`; yields its progress events (the
     last one, ``done=True``, carries the image). The style image is unused (beta = 0).
     """
-    config = content_reconstruction_config(layer, size, iterations, seed, scales, min_size)
+    config = content_reconstruction_config(layer, size, iterations, seed, scales, min_size, tv_weight)
     return stylize(content_rgb, content_rgb, config, features=features, image_every=0)
 
 

@@ -164,18 +164,28 @@ def _reconstruction_store() -> dict:
     return {}
 
 
-RECON_SCALES, RECON_MIN_SIZE = 3, 48  # 48 -> 96 -> 192 px: the engine's multi-scale L-BFGS
+RECON_SCALES, RECON_MIN_SIZE = 4, 32  # 32 -> ... -> 192 px: the engine's multi-scale L-BFGS
+RECON_TV = 1e-3  # the light smoothness prior of the "smooth" option
+
+
+def reconstruction_sizes(size: int, iterations: int) -> list[int]:
+    """The sizes (px, longest side) a content reconstruction runs at, coarse to fine."""
+    from nst.optimize import scale_plan
+
+    config = lessons.content_reconstruction_config("block1_conv1", size, iterations, scales=RECON_SCALES,
+                                                   min_size=RECON_MIN_SIZE)
+    return [int(step.size) for step in scale_plan(config)]
 
 
 def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, iterations: int,
-                            weights: str = "hed") -> list[tuple[np.ndarray, float]]:
+                            smooth: bool = True, weights: str = "hed") -> list[tuple[np.ndarray, float]]:
     """(image, final content loss) per layer, each from noise at ``size`` px (multi-scale L-BFGS), with a
     progress bar counting the iterations of the runs not made before (made ones are kept for everyone)."""
     import hashlib
 
     store = _reconstruction_store()
     digest = hashlib.md5(rgb.tobytes()).hexdigest() + str(rgb.shape)
-    keys = {l: (digest, l, int(size), int(iterations), weights) for l in layers}
+    keys = {l: (digest, l, int(size), int(iterations), bool(smooth), weights) for l in layers}
     todo = [l for l in layers if keys[l] not in store]
     if todo:
         bar = st.progress(0.0, text="Starting...")
@@ -183,7 +193,8 @@ def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, i
         for n, layer in enumerate(todo):
             last = None
             for last in lessons.reconstruct_content(features(weights), rgb, layer, size, iterations,
-                                                    scales=RECON_SCALES, min_size=RECON_MIN_SIZE):
+                                                    scales=RECON_SCALES, min_size=RECON_MIN_SIZE,
+                                                    tv_weight=RECON_TV if smooth else 0.0):
                 done = n * int(iterations) + last.iteration
                 side = max(last.shape) if last.shape and max(last.shape) else size
                 bar.progress(min(1.0, done / total),

@@ -15,7 +15,7 @@ from nst import lessons, viz  # noqa: E402
 from nst.weights import LAYERS  # noqa: E402
 from ui.common import features_or_stop  # noqa: E402
 from ui.lessons import (LAYER_NOTES, content_comparison, content_reconstructions, layer_select,  # noqa: E402
-                        remember, remembered, show_heatmaps, show_images, sidebar_picture)
+                        reconstruction_sizes, remember, remembered, show_heatmaps, show_images, sidebar_picture)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -138,7 +138,11 @@ iterations = r3.select_slider("L-BFGS iterations", [40, 60, 100, 150], value=60,
                               persist_state="session")
 layers = [l for l in LAYERS if l in recon_layers]  # in network order
 digest = hashlib.md5(picture.tobytes()).hexdigest()
-params = (digest, picture.shape, tuple(layers), recon_size, iterations)
+smooth = st.toggle("Light smoothing (λ_tv = 0.001)", value=True, key="content_recon_smooth", persist_state="session",
+                   help="A small total-variation term: where a deep layer leaves pixels free, they stay smooth "
+                        "instead of filling with fine noise. Gatys et al. used none; switch it off to compare.")
+sizes = reconstruction_sizes(recon_size, iterations)
+params = (digest, picture.shape, tuple(layers), recon_size, iterations, smooth)
 go = st.button("Reconstruct", type="primary", key="content_recon_go", disabled=not layers)
 if go:
     remember("content_recon", params)
@@ -146,12 +150,12 @@ if not layers:
     st.caption("Pick at least one layer.")
 elif not remembered("content_recon", params):
     st.caption(f"{len(layers)} runs of {iterations} L-BFGS iterations from noise, coarse to fine "
-               f"(48, 96, then {recon_size} px), with a progress bar; a deep layer takes longest. Results are "
-               "kept, so showing them again is instant.")
+               f"({', '.join(map(str, sizes))} px), with a progress bar; a deep layer takes longest (about half a "
+               "minute on two cores). Results are kept, so showing them again is instant.")
 else:
     source = imgs.resize_to(image, recon_size)
     try:
-        results = content_reconstructions(source, layers, recon_size, iterations)
+        results = content_reconstructions(source, layers, recon_size, iterations, smooth)
     except (imgs.ImageError, ValueError) as exc:
         st.error(str(exc))
         st.stop()
@@ -160,8 +164,9 @@ else:
     show_images([source] + [r[0] for r in results],
                 ["c"] + [f"{l} · {r[1] / energy[l]:.1%} left" if energy[l] > 0 else f"{l} · L = {r[1]:.3g}"
                          for l, r in zip(layers, results)])
-    st.caption(f"Each from the same noise, {iterations} L-BFGS iterations spread over three sizes (48, 96 and "
-               f"{recon_size} px). \"left\": the final L_content divided by mean A^l(c)², the same relative "
+    st.caption(f"Each from the same noise, {iterations} L-BFGS iterations spread over {len(sizes)} sizes "
+               f"({', '.join(map(str, sizes))} px)" + (", with light smoothing" if smooth else "") +
+               ". \"left\": the final L_content divided by mean A^l(c)², the same relative "
                "measure as the bars above. The low layers give back the picture almost exactly. The deep ones "
                "give back its arrangement (where the eyes, edges and regions are) but not its colours or "
                "pixels: many pictures have nearly the same deep activations, and the optimiser finds one of "
