@@ -186,7 +186,7 @@ def heatmap_panels(arrays: Sequence[np.ndarray], titles: Sequence[str], divergin
         else:
             kwargs = dict(colorscale=MAPS_SCALE)
         if text:
-            kwargs.update(texttemplate="%{z:.3g}", textfont=dict(size=12))
+            kwargs.update(texttemplate="%{z:~.4g}", textfont=dict(size=12))
         fig = go.Figure(go.Heatmap(z=z, colorbar=dict(thickness=10, len=0.9, tickfont=dict(size=11)),
                                    hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_name} = %{{z:.4g}}<extra></extra>",
                                    **kwargs))
@@ -223,7 +223,7 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
     names = [str(v) for v in labels]
     fig = go.Figure(go.Heatmap(
         z=g, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
-        texttemplate="%{z:.4g}" if text else None, textfont=dict(size=13),
+        texttemplate="%{z:~.4g}" if text else None, textfont=dict(size=12),
         hovertemplate="G<sub>%{y},%{x}</sub> = %{z:.4g}<extra></extra>"))
     if clickable:
         cols, rows = np.meshgrid(names, names)
@@ -239,7 +239,7 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
     # constrain="domain" keeps the square plot and its axes together instead of centring the cells away
     step = max(1, math.ceil(len(names) / 16))
     ticks = dict(tickmode="array", tickvals=names[::step], ticktext=names[::step], tickfont=dict(size=11),
-                 tickangle=0)
+                 tickangle="auto")  # upright wherever they fit (at most 16 of them); turned only on a narrow phone
     fig.update_xaxes(title="j (feature map)", type="category", showgrid=False, constrain="domain", **ticks)
     fig.update_yaxes(title="i (feature map)", type="category", autorange="reversed", showgrid=False,
                      scaleanchor="x", constrain="domain", **ticks)
