@@ -550,6 +550,7 @@ class _Signals:
         self.signum = None
         self.running = False
         self.folder = None  # the run folder in progress, if any
+        self.finished = 0  # runs that ended (finished, stopped or diverged) in this command
         self._previous = {}
 
     def __enter__(self):
@@ -695,6 +696,8 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
         signals.running = False
         recorder.close()
         job.release()
+    signals.folder = None
+    signals.finished += 1
     progress.close()
     if signals.signum is not None and event is not None and event.status == "stopped":
         with contextlib.suppress(OSError):
@@ -753,7 +756,10 @@ def main(argv=None) -> int:
         except (Interrupted, KeyboardInterrupt) as exc:
             signum = getattr(exc, "signum", None) or signals.signum or signal.SIGINT
             name, code = _SIGNALS.get(signum, ("Ctrl-C", 130))
-            if signals.folder is None:
+            if signals.folder is None and signals.finished:
+                _say(f"interrupted ({name}) between runs: the {signals.finished} run(s) that ended are kept; "
+                     "the rest did not start")
+            elif signals.folder is None:
                 _say(f"interrupted ({name}) before a run started: nothing was written")
             else:
                 _say(f"interrupted ({name}): {signals.folder} keeps its losses so far and says 'interrupted'")
