@@ -718,11 +718,13 @@ def _plan_notes(config, plan) -> list[str]:
     return notes
 
 
-def _write_output(image, output: str) -> None:
+def _write_output(image, output: str, float_image=None) -> None:
+    """-o FILE; a 16-bit TIFF takes the engine's float image where the final event carries one
+    (``image_float``), else the 8-bit image scaled to 16 bits."""
     from .images import save_image
 
     try:
-        save_image(image, output)
+        save_image(image, output, float_image)
     except OSError as exc:
         raise DiskError(f"-o/--output {output}: cannot write it ({(exc.strerror or str(exc)).lower()}).") from None
 
@@ -877,7 +879,7 @@ def _main(argv: list[str], signals: "_Signals") -> int:
                 if args.command == "batch" else ""
             status = event.status if event is not None else "stopped"
             if args.output and event is not None and event.image is not None:
-                _write_output(event.image, args.output)
+                _write_output(event.image, args.output, getattr(event, "image_float", None))
             if status == "stopped":
                 why = _SIGNALS[signals.signum][0] if signals.signum is not None else "request"
                 _say(f"stopped ({why}): kept the image so far in {folder / 'result.png'}{what}")

@@ -321,6 +321,18 @@ def test_an_engine_failure_is_one_line_and_a_failed_folder(tmp_path, capfd, monk
     assert json.loads((tmp_path / "d" / "gen_0" / "params.json").read_text())["status"] == "failed"
 
 
+def test_a_plan_with_fewer_scales_than_asked_is_noted():
+    from nst.__main__ import _plan_notes
+    from nst.config import preset
+    from nst.optimize import scale_plan
+
+    config = preset("article", size=128, scales=3)
+    plan = scale_plan(config)
+    notes = _plan_notes(config, plan)
+    assert len(plan) < 3 and any(f"--scales 3 gives {len(plan)} scales" in n for n in notes), notes
+    assert not _plan_notes(preset("article", size=256, scales=2), scale_plan(preset("article", size=256, scales=2)))
+
+
 def test_samples_on_an_unwritable_folder_fails_at_once(tmp_path, capfd):
     (tmp_path / "afile").write_text("x")
     start = time.monotonic()
