@@ -238,8 +238,8 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
     # at most 16 labels per axis, 11 px and upright, so they fit without rotating (every index is in the hover);
     # constrain="domain" keeps the square plot and its axes together instead of centring the cells away
     step = max(1, math.ceil(len(names) / 16))
-    ticks = dict(tickmode="array", tickvals=names[::step], ticktext=names[::step], tickfont=dict(size=11),
-                 tickangle="auto")  # upright wherever they fit (at most 16 of them); turned only on a narrow phone
+    ticks = dict(tickmode="array", tickvals=names[::step], ticktext=names[::step], tickfont=dict(size=11))
+    # no tickangle: plotly keeps the (at most 16) labels upright wherever they fit, turns them only when too narrow
     fig.update_xaxes(title="j (feature map)", type="category", showgrid=False, constrain="domain", **ticks)
     fig.update_yaxes(title="i (feature map)", type="category", autorange="reversed", showgrid=False,
                      scaleanchor="x", constrain="domain", **ticks)
