@@ -48,6 +48,7 @@ class StyleConfig:
     normalize: bool = False    # each layer's term relative to its target's size (no layer dominates by size)
     padding: str = "zero"      # VGG's conv padding: "zero" (as trained) or "reflect" (no border band)
     coarse_weight: float = 0.0  # iterations per scale ~ (size / scale's size)^coarse_weight; 0 = even split
+    content_detail: float = 0.0  # photo detail added back at each finer scale (0 = plain enlarging; 0..1)
     min_size: int = 0          # longest side of the coarsest scale in px (0: size / 2^(scales-1), at least 64)
     style_size: int = 0        # style image's longest side at the finest scale in px (0: size x style_scale)
     snapshot_every: int = 0
@@ -98,6 +99,8 @@ class StyleConfig:
             problems.append("padding must be 'zero' or 'reflect'")
         if self.style_loss not in STYLE_LOSSES:
             problems.append(f"style_loss must be one of {', '.join(STYLE_LOSSES)}")
+        if not (self.content_detail == self.content_detail) or not 0 <= self.content_detail <= 1:
+            problems.append("content_detail must be between 0 and 1")
         if not (self.coarse_weight == self.coarse_weight) or not 0 <= self.coarse_weight <= 4:
             problems.append("coarse_weight must be between 0 and 4")
         if not MIN_SIZE <= int(self.size) <= MAX_SIZE:

@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from nst import losses
 from nst.config import DEFAULT_PRESET, PRESETS, StyleConfig, preset
-from nst.optimize import LossModel, scale_plan, scale_sizes, split_iterations, stylize
+from nst.objective import LossModel
+from nst.optimize import scale_plan, scale_sizes, split_iterations, stylize
 
 pytestmark = pytest.mark.unit
 

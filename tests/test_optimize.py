@@ -226,7 +226,7 @@ def test_the_engine_loss_is_nst_losses(features, content_image, style_image):
     import tensorflow as tf
 
     from nst import losses
-    from nst.optimize import LossModel
+    from nst.objective import LossModel
 
     config = preset("article", size=48, alpha=2.0, beta=1e-2, tv_weight=0.5,
                     style_weights={"block2_conv1": 3.0})
@@ -262,7 +262,7 @@ def test_the_engine_loss_is_nst_losses(features, content_image, style_image):
 
 def test_runs_with_other_weights_reuse_one_trace(features, content_image, style_image):
     """New alpha, beta, w_l, learning rate, style or optimizer: no retracing for the same shape."""
-    from nst import optimize
+    from nst import objective
 
     flat = np.full_like(style_image, 90)
     runs = [dict(optimizer="adam", alpha=1.0), dict(optimizer="lbfgs", beta=0.1),
@@ -270,7 +270,7 @@ def test_runs_with_other_weights_reuse_one_trace(features, content_image, style_
             dict(optimizer="lbfgs", alpha=3.0)]
     run(content_image, style_image, features, iterations=2, **runs[0])
     run(content_image, style_image, features, iterations=2, **runs[1])
-    entry = next(e for k, e in optimize._COMPILED.items() if k[-3:-1] == ((1, 32, 48, 3), False)
+    entry = next(e for k, e in objective.COMPILED.items() if k[-3:-1] == ((1, 32, 48, 3), False)
                  and k[4] == tuple(PRESETS["article"].style_layers))
     before = (entry.traces, [fn.experimental_get_tracing_count()
                              for fn in (entry.terms, entry.value_and_grad, entry.adam_step)])
@@ -279,7 +279,7 @@ def test_runs_with_other_weights_reuse_one_trace(features, content_image, style_
     after = (entry.traces, [fn.experimental_get_tracing_count()
                             for fn in (entry.terms, entry.value_and_grad, entry.adam_step)])
     assert after == before
-    assert len(optimize._COMPILED) <= optimize._COMPILED_MAX
+    assert len(objective.COMPILED) <= objective.COMPILED_MAX
 
 
 def test_lbfgs_restores_the_blas_thread_count(features, content_image, style_image):
@@ -303,7 +303,7 @@ def test_lbfgs_restores_the_blas_thread_count(features, content_image, style_ima
 
 def test_lbfgs_fallback_through_scipy_minimize_matches(features, content_image, style_image, monkeypatch):
     """Where SciPy's private step function is missing, the public minimize() path runs instead."""
-    import nst.optimize as opt
+    import nst.optimizers as opt
 
     direct = run(content_image, style_image, features, iterations=8)[-1]
     monkeypatch.setattr(opt, "_setulb", lambda: None)
