@@ -237,9 +237,9 @@ class LbfgsStepper:
     """Drives the engine's L-BFGS generator one iteration per call (for per-iteration timing)."""
 
     def __init__(self, model, x0, cap: int = 10_000):
-        from .optimize import _run_lbfgs
+        from .optimizers import run_lbfgs
 
-        self._gen = _run_lbfgs(model, x0, cap, None)
+        self._gen = run_lbfgs(model, x0, cap)
         self.iterations = 0
         self.evaluations = 0
 
@@ -389,7 +389,8 @@ def bench_size(features, config, content, style, size, rounds, steps, log):
     import numpy as np
     import tensorflow as tf
 
-    from .optimize import LossModel, prepare_inputs
+    from .objective import LossModel
+    from .optimize import prepare_inputs
 
     content_s, styles_s = prepare_inputs(content, [style], config, size)
     h, w = content_s.shape[:2]
@@ -452,7 +453,8 @@ def bench_size(features, config, content, style, size, rounds, steps, log):
 
 def time_to_target(features, config, content, style, size, iterations, engine_configs, log, check_loss=True):
     """Wall time for the plain loop's ``iterations`` Adam steps, and for each engine config to beat its loss."""
-    from .optimize import LossModel, prepare_inputs, stylize
+    from .objective import LossModel
+    from .optimize import prepare_inputs, stylize
 
     content_s, styles_s = prepare_inputs(content, [style], config, size)
     plain = PlainLoop(features, config, content_s, styles_s[0])
