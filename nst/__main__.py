@@ -21,7 +21,6 @@ import shlex
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up chatter out of the terminal

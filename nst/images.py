@@ -72,7 +72,7 @@ def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, name:
             raise ImageError(f"{_describe(name)} carries a metadata (text) chunk larger than Pillow reads safely; "
                              "save the picture again without its metadata.") from None
         raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded.") from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError, RuntimeError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError, RuntimeError):
         raise ImageError(f"{_describe(name)} is damaged or truncated and cannot be decoded.") from None
     return _to_rgb(image, name)
 
