@@ -844,6 +844,9 @@ def _main(argv: list[str], signals: "_Signals") -> int:
                 else:
                     _say(f"skipping {job.content_path.name} x {job.style_paths[0].name}: already finished "
                          f"in {done}")
+            if jobs and not remaining:
+                _say(f"nothing to do: all {len(jobs)} pair{'s' if len(jobs) > 1 else ''} already finished in "
+                     f"{args.out}", sys.stdout)
             jobs = remaining
         from .optimize import configure_threads, get_features, scale_plan
         from .vgg import VGGFeatures
