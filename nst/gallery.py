@@ -23,6 +23,12 @@ its style loss, on the result shrunk to three sizes):
 * ``edges``: correlation of the gradient magnitude (Sobel) of photo and result at
   256 px: a result that keeps the houses' edges crisp scores higher than one that
   smears them. Higher is more of the photo's detail kept.
+* ``fine``: the finest texture (mean absolute Laplacian of the luminance, at full size)
+  where the photo is flat (its gradient in the lowest 40 %), such as a sky: the repeated
+  crosshatch shows up here. Lower is calmer.
+* ``border``: how much the outer 4 px differ in brightness from the 12 px inside them
+  (mean absolute difference of the two bands' mean luminance over the four sides): a
+  bright or dark band along the borders shows up here. Lower is cleaner.
 """
 from __future__ import annotations
 
@@ -113,10 +119,30 @@ class Scorer:
 
         return self._corr(magnitude(result), magnitude(photo))
 
+    def fine(self, result: np.ndarray, photo: np.ndarray) -> float:
+        from scipy import ndimage
+
+        from .images import resize_exact
+
+        size = max(result.shape[:2])
+        photo = resize_exact(photo, *result.shape[:2])
+        y = self._luma(photo, size)
+        flat = np.hypot(ndimage.sobel(y, 0), ndimage.sobel(y, 1))
+        mask = ndimage.binary_erosion(flat <= np.percentile(flat, 40), iterations=3)
+        lap = np.abs(ndimage.laplace(self._luma(result, size)))
+        return float(lap[mask].mean()) if mask.any() else float("nan")
+
+    def border(self, result: np.ndarray) -> float:
+        y = self._luma(result, max(result.shape[:2]))
+        sides = [(y[:4], y[4:16]), (y[-4:], y[-16:-4]), (y[:, :4], y[:, 4:16]), (y[:, -4:], y[:, -16:-4])]
+        return float(np.mean([abs(outer.mean() - inner.mean()) for outer, inner in sides]))
+
     def all(self, result: np.ndarray, photo: np.ndarray, painting: np.ndarray) -> dict[str, float]:
         out = {f"style@{f}": self.style(result, painting, f) for f in (1, 2, 4)}
         out["layout"] = self.layout(result, photo)
         out["edges"] = self.edges(result, photo)
+        out["fine"] = self.fine(result, photo)
+        out["border"] = self.border(result)
         return out
 
 
@@ -164,9 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=512, help="longest side of every result (default 512)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="change one setting of the preset (JSON value), e.g. --set beta=0.1; repeatable")
-    parser.add_argument("--pairs", help="only these pairs, e.g. figures__vg_la_cafe,lion__edtaonisl")
+    parser.add_argument("--pairs", help="these pairs instead of the standard set, "
+                                        "e.g. figures__vg_la_cafe,lion__edtaonisl (file names without extension)")
     parser.add_argument("--out", default="data/gallery", help="folder for the contact sheets (default data/gallery)")
     parser.add_argument("--reference-only", action="store_true", help="score the reference results only")
+    parser.add_argument("--rescore", metavar="DIR", help="score the results already in DIR (CONTENT__STYLE.png) "
+                                                         "instead of running the engine")
     args = parser.parse_args(argv)
 
     import os
@@ -185,19 +214,24 @@ def main(argv: list[str] | None = None) -> int:
     except (TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    wanted = set(args.pairs.split(",")) if args.pairs else None
+    pairs = list(PAIRS)
+    if args.pairs:
+        named = [tuple(p.split("__", 1)) for p in args.pairs.split(",") if "__" in p]
+        if not named:
+            print("error: --pairs takes PHOTO__PAINTING names, comma-separated", file=sys.stderr)
+            return 2
+        pairs = named
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     features = get_features(config.weights, config.pooling)
     scorer = Scorer(features)
     rows = []
     print(f"preset {args.preset} with {_parse_set(args.set) or 'no changes'} at {args.size} px")
-    header = f"{'pair':34s} {'who':5s} {'style@1':>8s} {'style@2':>8s} {'style@4':>8s} {'layout':>7s} {'edges':>6s} {'time':>7s}"
+    header = (f"{'pair':34s} {'who':5s} {'style@1':>8s} {'style@2':>8s} {'style@4':>8s} {'layout':>7s} {'edges':>6s} "
+              f"{'fine':>6s} {'border':>6s} {'time':>7s}")
     print(header)
-    for photo_name, painting_name in PAIRS:
+    for photo_name, painting_name in pairs:
         key = f"{photo_name}__{painting_name}"
-        if wanted and key not in wanted:
-            continue
         photo_path = _find(gallery / "contents", photo_name)
         painting_path = _find(gallery / "styles", painting_name)
         if photo_path is None or painting_path is None:
@@ -210,7 +244,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         panels = [("photo", photo), ("painting", painting)]
         results = []
-        if not args.reference_only:
+        if args.rescore:
+            done_path = Path(args.rescore) / f"{key}.png"
+            if done_path.is_file():
+                ours = load_image(done_path)
+                results.append(("ours", ours, float("nan")))
+                panels.append(("ours", ours))
+        elif not args.reference_only:
             start = time.perf_counter()
             final = None
             for event in stylize(photo, painting, config, features, image_every=0):
@@ -233,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                    "seconds": round(seconds, 1)}
             rows.append(row)
             print(f"{key:34s} {who:5s} {scores['style@1']:8.3f} {scores['style@2']:8.3f} {scores['style@4']:8.3f} "
-                  f"{scores['layout']:7.3f} {scores['edges']:6.3f} {seconds:7.1f}", flush=True)
+                  f"{scores['layout']:7.3f} {scores['edges']:6.3f} {scores['fine']:6.2f} {scores['border']:6.2f} "
+                  f"{seconds:7.1f}", flush=True)
         from PIL import Image
 
         Image.fromarray(contact_sheet(panels)).save(out / f"{key}.jpg", quality=90)
@@ -245,11 +286,11 @@ def main(argv: list[str] | None = None) -> int:
         for who in ("ours", "ref"):
             mine = [r for r in rows if r["who"] == who]
             if mine:
-                means = {k: np.mean([r[k] for r in mine]) for k in ("style@1", "style@2", "style@4", "layout", "edges")}
-                print(f"{'mean (' + str(len(mine)) + ' pairs)':34s} {who:5s} " +
-                      " ".join(f"{means[k]:8.3f}" if k.startswith("style") else f"{means[k]:7.3f}" if k == "layout"
-                               else f"{means[k]:6.3f}" for k in means) +
-                      (f" {sum(r['seconds'] for r in mine):7.1f}" if who == "ours" else ""))
+                m = {k: np.mean([r[k] for r in mine]) for k in ("style@1", "style@2", "style@4", "layout", "edges",
+                                                                 "fine", "border")}
+                print(f"{'mean (' + str(len(mine)) + ' pairs)':34s} {who:5s} {m['style@1']:8.3f} {m['style@2']:8.3f} "
+                      f"{m['style@4']:8.3f} {m['layout']:7.3f} {m['edges']:6.3f} {m['fine']:6.2f} {m['border']:6.2f}" +
+                      (f" {sum(r['seconds'] for r in mine):7.1f}" if who == "ours" and not args.rescore else ""))
         print(f"contact sheets and scores.csv in {out}")
     return 0
 
