@@ -80,6 +80,8 @@ RESPONSIVE_CSS = """
 [data-testid="stTable"], [data-testid="stDataFrame"] { max-width: 100%; overflow-x: auto; }
 [data-testid="stMain"] img { max-width: 100%; height: auto; }
 [data-testid="stGraphVizChart"] svg { max-width: 100%; height: auto; }
+[class*="st-key-pictures_panel"] [data-testid="stImage"] img,
+[class*="st-key-thumbs"] [data-testid="stImage"] img { max-width: min(100%, 180px); }
 @media (min-width: 701px) { [class*="st-key-narrow_only"] { display: none !important; } }
 @media (max-width: 700px) {
   [class*="st-key-wide_only"] { display: none !important; }

@@ -97,13 +97,12 @@ def pictures_panel(specs: Sequence[tuple[str, str, str]], size_label: str, size_
 
     out = []
     with st.container(border=True, key="pictures_panel"):
-        cols = st.columns([3] * len(specs) + [2], gap="medium")
-        for col, (label, kind, key) in zip(cols, specs):
-            with col:
-                inner = st.columns([3, 2], vertical_alignment="top")
-                image, name = picker(label, kind, key, container=inner[0])
-                inner[1].image(image, caption=name, width=140)
-                out.append((image, name))
+        # picker, thumbnail (capped in size by CSS: ui.common.RESPONSIVE_CSS), ... then the size slider
+        cols = st.columns([3, 1.3] * len(specs) + [2.4], gap="small")
+        for k, (label, kind, key) in enumerate(specs):
+            image, name = picker(label, kind, key, container=cols[2 * k])
+            cols[2 * k + 1].image(image, caption=name, width="stretch")
+            out.append((image, name))
         with cols[-1]:
             size = st.select_slider(size_label, list(sizes), value=default_size, key=size_key, bind="query-params",
                                     help=size_help)

@@ -82,11 +82,11 @@ with sliders:
     tv_weight = float(st.select_slider("λ_tv (total variation weight)", TV_POWERS, value="0", key="tv",
                                        bind="query-params",
                                        help="Penalises differences between neighbouring pixels: smooths g."))
-with pictures:
+with pictures, st.container(key="thumbs_play"):
     p1, p2, p3 = st.columns(3)
-    p1.image(c, caption="c", width=160)
-    p2.image(s, caption="s", width=160)
-    p3.image(g, caption=f"g = {which}", width=160)
+    p1.image(c, caption="c", width="stretch")
+    p2.image(s, caption="s", width="stretch")
+    p3.image(g, caption=f"g = {which}", width="stretch")
 
 with st.expander(f"Layer weights w_l ({len(style_layers)} style layers)", expanded=False):
     st.caption("w_l = 1 for every layer is the article's uniform choice.")

@@ -57,6 +57,19 @@ LAYOUT_PROBLEMS = r"""
         if (overlap(titles[i][1], titles[j][1]) > 4)
           out.push('chart titles over each other: "' + titles[i][0] + '" and "' + titles[j][0] + '"');
   }
+  // no two blocks (pictures, widgets, charts, tables, metrics) on top of each other
+  const kinds = ['stImage', 'stSelectbox', 'stFileUploader', 'stSlider', 'stPlotlyChart', 'stMetric', 'stTable',
+                 'stButton', 'stRadio', 'stNumberInput', 'stMultiSelect', 'stGraphVizChart', 'stDataFrame'];
+  const blocks = [...main.querySelectorAll(kinds.map(k => '[data-testid="' + k + '"]').join(','))]
+    .filter(e => !e.closest('details:not([open])'))  // inside a closed expander: not shown
+    .map(e => [e, (e.querySelector('img') || e).getBoundingClientRect()])  // a picture: where its pixels are
+    .filter(b => b[1].width > 0 && b[1].height > 0);
+  for (let i = 0; i < blocks.length; i++)
+    for (let j = i + 1; j < blocks.length; j++) {
+      const [a, ra] = blocks[i], [b, rb] = blocks[j];
+      if (a.contains(b) || b.contains(a)) continue;
+      if (overlap(ra, rb) > 16) out.push('on top of each other: ' + name(a) + ' and ' + name(b));
+    }
   return [...new Set(out)].slice(0, 12);
 }
 """
@@ -72,21 +85,23 @@ def _settle(page) -> None:
     page.wait_for_timeout(300)
 
 
-def test_every_page_fits_a_phone(new_page, app_url):
+def test_every_page_fits_a_phone_and_a_tablet(new_page, app_url):
     page = new_page()
+    for width, height in ((400, 900), (768, 1024)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in PAGES:
+            page.goto(f"{app_url}/{path}")
+            _settle(page)
+            assert_no_errors(page)
+            # on a phone or tablet the sidebar starts closed: it does not cover the page
+            sidebar = page.get_by_test_id("stSidebar")
+            if sidebar.count():
+                box = sidebar.bounding_box()
+                assert box is None or box["x"] + box["width"] <= 1 or \
+                    sidebar.get_attribute("aria-expanded") == "false", f"/{path} at {width} px: the sidebar covers the page"
+            problems = page.evaluate(LAYOUT_PROBLEMS)
+            assert not problems, f"/{path} at {width} px: " + "; ".join(problems)
     page.set_viewport_size({"width": 400, "height": 900})
-    for path in PAGES:
-        page.goto(f"{app_url}/{path}")
-        _settle(page)
-        assert_no_errors(page)
-        # on a phone the sidebar starts closed: it does not cover the page
-        sidebar = page.get_by_test_id("stSidebar")
-        if sidebar.count():
-            box = sidebar.bounding_box()
-            assert box is None or box["x"] + box["width"] <= 1 or sidebar.get_attribute("aria-expanded") == "false", \
-                f"{path or 'home'}: the sidebar covers the page on load"
-        problems = page.evaluate(LAYOUT_PROBLEMS)
-        assert not problems, f"/{path} at 400 px: " + "; ".join(problems)
     # the page-1 diagram on a phone is the vertical one, its words readable
     page.goto(app_url)
     _settle(page)
