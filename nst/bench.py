@@ -611,13 +611,12 @@ def studio_in_browser(page, url: str, query: str, data_dir: Path, timeout_s: flo
     t0 = time.perf_counter()
     page.get_by_role("button", name="Run").click()
     first = None
-    try:
-        expect(page.get_by_test_id("stImageCaption").filter(has_text="g after")).to_be_visible(
-            timeout=timeout_s * 1000)
+    live = page.get_by_test_id("stImageCaption").filter(has_text="g after")
+    finished = page.get_by_text(re.compile(r"Finished \d+ iterations?"))
+    expect(live.or_(finished).first).to_be_visible(timeout=timeout_s * 1000)
+    if live.count():  # else a run so short that its result replaced the live image first
         first = time.perf_counter() - t0
-    except AssertionError:  # a run so short that its result replaced the live image first
-        pass
-    expect(page.get_by_text(re.compile(r"Finished \d+ iterations"))).to_be_visible(timeout=timeout_s * 1000)
+    expect(finished).to_be_visible(timeout=timeout_s * 1000)
     wall = time.perf_counter() - t0
     server_cpu, browser = _cpu_seconds(server_pid) - cpu0, (_browser_busy(cdp) - busy0) if cdp else 0.0
     new = sorted((p for p in data_dir.glob("gen_*") if p.name not in before), key=lambda p: int(p.name[4:]))
@@ -640,8 +639,24 @@ def engine_alone(features, config, content, style, image_every: int) -> dict:
             "cpu": time.process_time() - cpu0}
 
 
+def plain_budget(features, config, content, style, size: int, iterations: int = 80, steps: int = 3) -> float:
+    """Seconds the plain loop takes for ``iterations`` Adam steps at ``size`` (median step x iterations):
+    the time a default run must finish within (issue 9's budget)."""
+    from .optimize import prepare_inputs
+
+    content_s, styles_s = prepare_inputs(content, [style], config, size)
+    plain = PlainLoop(features, config, content_s, styles_s[0]).start()
+    plain.step().numpy()  # compile
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        plain.step().numpy()
+        times.append(time.perf_counter() - t)
+    return _median(times) * iterations
+
+
 def studio_browser(features, content_path: str, style_path: str, sizes, rounds: int, image_every: int, log,
-                   timeout_s: float = 1800.0, link: str = "") -> list[dict]:
+                   timeout_s: float = 1800.0, link: str = "", plain_config=None) -> list[dict]:
     """The studio's overhead over the engine: the studio's default run at each size in headless Chromium,
     and the same run (same config, read back from its params.json) through the engine alone, interleaved.
 
@@ -649,9 +664,13 @@ def studio_browser(features, content_path: str, style_path: str, sizes, rounds: 
     last image, while the page draws it live) and the wall time from the Run click to the result shown.
     Both are warmed first (one short run at each size compiles the loss for its shapes).
     """
+    import signal
     import tempfile
 
     from playwright.sync_api import sync_playwright
+
+    # a SIGTERM (a CI timeout, kill) unwinds the with-blocks below: no streamlit server is left behind
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from . import images as imgs
     from .config import StyleConfig
@@ -687,6 +706,11 @@ def studio_browser(features, content_path: str, style_path: str, sizes, rounds: 
                     f"{studio['wall'] / engine['wall']:.2f} (click to result)")
                 log(f"        CPU: engine alone {engine['cpu']:6.1f} s; studio's server {studio['server_cpu']:6.1f} s "
                     f"+ the page's main thread {studio['browser_busy']:5.1f} s busy")
+            if plain_config is not None:
+                budget = plain_budget(features, plain_config, content, style, size)
+                log(f"        budget at {size} px: the plain loop's 80 Adam iterations take {budget:6.1f} s; the studio "
+                    f"run ({studio['wall']:.1f} s click to result) is {studio['wall'] / budget:.2f}x that; "
+                    f"first image {first:.1f} s")
         browser.close()
     return results
 
@@ -867,7 +891,7 @@ def main(argv=None) -> int:
         log("the studio's default run in headless Chromium against the same run through the engine alone "
             "(same process for the engine, a streamlit server for the studio; both warmed)")
         studio_browser(features, args.content, args.style, browser_sizes, args.browser_rounds, args.image_every, log,
-                       link=args.browser_link)
+                       link=args.browser_link, plain_config=config)
     mm1 = matmul_gflops()
     log("")
     log(f"machine float32 matmul at the end: {mm1:.1f} GFLOP/s (start {mm0:.1f}); bench took "

@@ -191,4 +191,5 @@ def earlier_runs() -> None:
         with st.expander("params.json"):
             st.json(params, expanded=1)
     downloads(info, "studio_dl_earlier", own=is_own)
-    timelapse(info, "studio_tl_earlier")
+    if media.frame_files(Path(info["folder"])) and st.toggle("Play its timelapse", key="studio_tl_earlier_on"):
+        timelapse(info, "studio_tl_earlier")

@@ -159,6 +159,19 @@ def _show_cell(cell: dict, item: dict) -> None:
 
 
 def sheet_bytes(sweep: dict) -> bytes:
+    """The sweep as one PNG (made once per sweep and state of its runs)."""
+    stamp = tuple((item["label"], (item.get("result") or {}).get("folder"), (item.get("result") or {}).get("status"))
+                  for item in sweep["items"])
+    return _sheet(sweep["title"], stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sheet(title: str, stamp: tuple) -> bytes:
+    return _make_sheet({"title": title, "items": [{"label": label, "result": {"folder": folder} if folder else None}
+                                                  for label, folder, _ in stamp]})
+
+
+def _make_sheet(sweep: dict) -> bytes:
     cells = []
     for item in sweep["items"]:
         result = item.get("result") or {}
