@@ -81,7 +81,10 @@ RESPONSIVE_CSS = """
 [data-testid="stMain"] img { max-width: 100%; height: auto; }
 [data-testid="stGraphVizChart"] svg { max-width: 100%; height: auto; }
 [class*="st-key-pictures_panel"] [data-testid="stImage"] img,
-[class*="st-key-thumbs"] [data-testid="stImage"] img { max-width: min(100%, 180px); }
+[class*="st-key-thumbs"] [data-testid="stImage"] img { max-width: min(100%, 180px) !important; height: auto; }
+[class*="st-key-pictures_panel"] [data-testid="stImageCaption"],
+[class*="st-key-thumbs"] [data-testid="stImageCaption"] { max-width: min(100%, 180px) !important; }
+.st-key-responsive_css { display: none; }
 @media (min-width: 701px) { [class*="st-key-narrow_only"] { display: none !important; } }
 @media (max-width: 700px) {
   [class*="st-key-wide_only"] { display: none !important; }
@@ -93,8 +96,13 @@ RESPONSIVE_CSS = """
 
 
 def responsive_css() -> None:
-    """The phone and tablet rules above, once per page run (app.py calls it)."""
-    st.html(RESPONSIVE_CSS)
+    """The phone and tablet rules above, once per page run (app.py calls it).
+
+    Through st.markdown: a style-only st.html goes to Streamlit's event container, which (1.67) never put
+    the rules into the page. The markdown block is hidden, so it takes no room.
+    """
+    with st.container(key="responsive_css"):
+        st.markdown(RESPONSIVE_CSS, unsafe_allow_html=True)
 
 
 def sidebar_weights_note(source: str = "hed") -> None:
