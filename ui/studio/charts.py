@@ -30,7 +30,8 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
                       legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
                       hovermode="x unified")
     fig.update_xaxes(title=None, ticksuffix=" it")
-    fig.update_yaxes(type="log", exponentformat="power")
+    # whole values on the log axis (0.01, 1, 100), one tick a decade: no bare minor ticks "2" and "5"
+    fig.update_yaxes(type="log", dtick=1, exponentformat="none", tickformat="~g")
     return fig
 
 

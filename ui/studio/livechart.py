@@ -33,7 +33,7 @@ def _series_svg(series: Sequence[tuple[str, str, list[tuple[float, float]], str]
                 switches: Sequence[tuple[float, int]], legend_rows: int = 1) -> str:
     """series: (name, colour, [(x, y>0)], dash) -> an SVG document (log y)."""
     legend_h = 18 * legend_rows
-    top = TOP + legend_h
+    top = TOP + legend_h + 4
     height = H + legend_h
     ys = [y for _, _, pts, _ in series for _, y in pts]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" width="{W}" height="{height}" '
@@ -76,7 +76,7 @@ def _series_svg(series: Sequence[tuple[str, str, list[tuple[float, float]], str]
     for n, (name, colour, _, dash) in enumerate(series):
         row, col = divmod(n, per_row)
         x = LEFT + col * (pw / per_row)
-        y = TOP + row * 18 - 6
+        y = TOP + row * 18 + 2
         extra = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<line x1="{x:.1f}" x2="{x + 18:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{colour}" '
                      f'stroke-width="3"{extra}/>')
@@ -120,3 +120,18 @@ def layer_svg(rows: Sequence[dict], total_iterations: int, switches: Sequence[tu
     rows_needed = max(1, math.ceil(len(series) / 4))
     return _series_svg(series, "Per layer: style E_l (solid), content (dotted), live", total_iterations,
                        scale_switches(rows) if switches is None else switches, legend_rows=rows_needed)
+
+
+def stacked_svg(*docs: str) -> str:
+    """Several SVG documents one above the other, as one picture (one update for the page, not several)."""
+    import re
+
+    heights = [int(re.search(r'height="(\d+)"', d).group(1)) for d in docs]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {sum(heights)}" width="{W}" '
+           f'height="{sum(heights)}">']
+    y = 0
+    for doc, h in zip(docs, heights):
+        out.append(doc.replace("<svg ", f'<svg y="{y}" ', 1))
+        y += h
+    out.append("</svg>")
+    return "".join(out)

@@ -91,17 +91,36 @@ def timelapse_webp(folder: Path, frame_ms: int = 120, hold_ms: int = 1500) -> by
     return buf.getvalue()
 
 
+FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+              "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+              "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+ASCII = str.maketrans({"α": "alpha", "β": "beta", "·": "*", "×": "x"})
+
+
 def _font(size: int):
+    """(font, whether it draws Greek letters): a system TrueType font if there is one, else Pillow's own."""
+    for path in FONT_FILES:
+        if Path(path).exists():
+            try:
+                return ImageFont.truetype(path, size), True
+            except OSError:
+                continue
     try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow without scalable default font
-        return ImageFont.load_default()
+        return ImageFont.load_default(size=size), False
+    except TypeError:  # Pillow without a scalable default font
+        return ImageFont.load_default(), False
 
 
-def _fmt(value: float) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    return f"{value:.3g}"
+def _height_at(image, width: int) -> int:
+    """The height of ``image`` (path or array) shown ``width`` px wide, at most ``width`` (0 without an image)."""
+    if image is None:
+        return 0
+    if isinstance(image, (str, Path)):
+        with Image.open(image) as im:
+            w, h = im.size
+    else:
+        h, w = np.asarray(image).shape[:2]
+    return min(width, round(width * h / w))
 
 
 def sweep_sheet(cells: Sequence[dict], title: str, cell_side: int = 320, columns: int | None = None) -> bytes:
@@ -115,13 +134,15 @@ def sweep_sheet(cells: Sequence[dict], title: str, cell_side: int = 320, columns
     rows = math.ceil(n / columns)
     pad, title_h, line_h = 16, 40, 20
     text_lines = max((1 + len(c.get("lines", ())) for c in cells), default=1)
-    cell_h = cell_side + 8 + text_lines * line_h
+    box_h = max([_height_at(c.get("image"), cell_side) for c in cells] + [cell_side // 2])  # the tallest result
+    cell_h = box_h + 8 + text_lines * line_h
     width = pad + columns * (cell_side + pad)
     height = title_h + pad + rows * (cell_h + pad)
     sheet = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(sheet)
-    draw.text((pad, 10), title, fill="#222222", font=_font(20))
-    small, bold = _font(14), _font(16)
+    (big, greek), (small, _), (bold, _) = _font(20), _font(14), _font(16)
+    text = (lambda t: str(t)) if greek else (lambda t: str(t).translate(ASCII))
+    draw.text((pad, 10), text(title), fill="#222222", font=big)
     for i, cell in enumerate(cells):
         x = pad + (i % columns) * (cell_side + pad)
         y = title_h + pad + (i // columns) * (cell_h + pad)
@@ -129,16 +150,18 @@ def sweep_sheet(cells: Sequence[dict], title: str, cell_side: int = 320, columns
         if image is not None:
             im = Image.open(image) if isinstance(image, (str, Path)) else Image.fromarray(np.asarray(image))
             with im:
-                im = _fit(im, cell_side)
-                sheet.paste(im, (x + (cell_side - im.width) // 2, y + (cell_side - im.height) // 2))
+                scale = min(cell_side / im.width, box_h / im.height)  # every result at the cell's size
+                im = im.convert("RGB").resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))),
+                                              Image.LANCZOS)
+                sheet.paste(im, (x + (cell_side - im.width) // 2, y + (box_h - im.height) // 2))
         else:
-            draw.rectangle((x, y, x + cell_side - 1, y + cell_side - 1), outline="#bbbbbb")
-            draw.text((x + 10, y + cell_side // 2), "no image", fill="#888888", font=small)
-        ty = y + cell_side + 8
-        draw.text((x, ty), str(cell.get("label", "")), fill="#111111", font=bold)
+            draw.rectangle((x, y, x + cell_side - 1, y + box_h - 1), outline="#bbbbbb")
+            draw.text((x + 10, y + box_h // 2), "not run", fill="#888888", font=small)
+        ty = y + box_h + 8
+        draw.text((x, ty), text(cell.get("label", "")), fill="#111111", font=bold)
         for line in cell.get("lines", ()):
             ty += line_h
-            draw.text((x, ty), str(line), fill="#444444", font=small)
+            draw.text((x, ty), text(line), fill="#444444", font=small)
     buf = io.BytesIO()
     sheet.save(buf, format="PNG", optimize=False)
     return buf.getvalue()

@@ -4,9 +4,9 @@ The run happens in the script run itself (see ``ui/studio/__init__.py``); every
 ``st`` call in the loop is a point where a Stop click (a rerun) ends it, and the
 ``finally`` records what there is. The live view is throttled by wall time, not
 by iteration, so that drawing never takes the two cores from the optimisation:
-the progress line at most every 0.5 s, the image when ``every`` iterations and
+the progress line every second, the image when ``every`` iterations and
 at least 0.5 s have passed (sent as a compact JPEG, once per new image), the
-charts every second as small SVG pictures (at most 200 points a curve; a Plotly
+charts every second as one small SVG picture (at most 200 points a curve; a Plotly
 chart cost the browser ~15x more per update), the interactive Plotly charts once
 the run is over. The frames shown are kept for the timelapse.
 """
@@ -64,10 +64,11 @@ class LiveView:
     ``area`` holds placeholders: 'progress', 'image' and optionally 'status', 'loss', 'layers'.
     """
 
-    PROGRESS_S = 0.5     # the progress line at most this often
+    PROGRESS_S = 1.0     # the progress line at most this often
     IMAGE_S = 0.5        # images at least this far apart (and ``every`` iterations)
     CHART_S = 1.0        # charts at least this far apart ...
-    CHART_SHARE = 0.02   # ... and further if drawing them took more than this share of the time
+    CHART_SHARE = 0.05   # ... and further if drawing them took more than this share of the time,
+    CHART_MAX_S = 3.0    # ... but never further than this
     CHART_POINTS = 200   # points a curve while live
 
     def __init__(self, area: dict, config: StyleConfig, every: int, tag: str = "live", image_caption: str = "g"):
@@ -79,6 +80,7 @@ class LiveView:
         self.status_shown = True
         self.folder = None
         self.frames_kept = 0
+        self.layers_cleared = False
 
     def starting(self) -> None:
         if "status" in self.area:
@@ -109,7 +111,7 @@ class LiveView:
             self.draw_live_charts(rows, event.total_iterations)
             took = time.monotonic() - now
             self.chart_at = time.monotonic()
-            self.chart_gap = max(self.CHART_S, took / self.CHART_SHARE)
+            self.chart_gap = min(self.CHART_MAX_S, max(self.CHART_S, took / self.CHART_SHARE))
 
     def draw_live_charts(self, rows: list[dict], total_iterations: int) -> None:
         """The loss charts as SVG pictures (see :mod:`ui.studio.livechart`): the same curves as the
@@ -117,11 +119,16 @@ class LiveView:
         switches = scale_switches(rows)
         shown = thin_rows(rows, self.CHART_POINTS)
         cfg = self.config
+        docs = []
         if "loss" in self.area:
-            self.area["loss"].image(livechart.loss_svg(shown, cfg.alpha, cfg.beta, cfg.tv_weight, total_iterations,
-                                                       switches), width="stretch")
+            docs.append(livechart.loss_svg(shown, cfg.alpha, cfg.beta, cfg.tv_weight, total_iterations, switches))
         if "layers" in self.area:
-            self.area["layers"].image(livechart.layer_svg(shown, total_iterations, switches), width="stretch")
+            docs.append(livechart.layer_svg(shown, total_iterations, switches))
+            if not self.layers_cleared:  # both charts go into one picture: one update a second, not two
+                self.area["layers"].empty()
+                self.layers_cleared = True
+        target = self.area["loss"] if "loss" in self.area else self.area["layers"]
+        target.image(livechart.stacked_svg(*docs), width="stretch")
 
 
 def stylize_events(inputs: dict, config: StyleConfig, features, stop: threading.Event):
