@@ -234,7 +234,7 @@ _FLAGS = {"style_scale": "--style-scale", "snapshot_every": "--snapshot-every", 
           "style_size": "--style-size", "size": "--size", "iterations": "--iterations", "seed": "--seed",
           "alpha": "--alpha", "beta": "--beta", "scales": "--scales", "optimizer": "--optimizer",
           "init": "--init", "weights": "--weights", "pooling": "--pooling", "layer weights w_l": "--layer-weights",
-          "style blend weights": "--blend weights"}
+          "style blend weights": "--blend weights", "the Adam learning rate": "--lr (Adam's learning rate)"}
 
 
 def _flag_message(exc: ValueError) -> str:
@@ -343,7 +343,7 @@ def load_params(path: str) -> tuple["StyleConfig", dict, list[str]]:
     notes = []
     unknown = sorted(k for k in raw if k not in names)
     if unknown:
-        notes.append(f"--from: ignoring settings this version does not know: {', '.join(unknown)}")
+        notes.append(f"note: --from: ignoring settings this version does not know: {', '.join(unknown)}")
     defaults = StyleConfig()
     clean = {}
     for key, value in raw.items():
@@ -379,7 +379,7 @@ def load_params(path: str) -> tuple["StyleConfig", dict, list[str]]:
         clean[key] = value
     missing = sorted(k for k in names if k not in raw)
     if missing:
-        notes.append(f"--from: {path} does not record {', '.join(missing)}; using the defaults")
+        notes.append(f"note: --from: {path} does not record {', '.join(missing)}; using the defaults")
     config = defaults.replace(**clean)
     inputs = data.get("inputs") if isinstance(data.get("inputs"), dict) else {}
     return config, inputs, notes
@@ -807,6 +807,10 @@ def _main(argv: list[str], signals: "_Signals") -> int:
                     if sha and Path(path).is_file() and _sha256(path) != sha \
                             and (path == recorded.get("content") or path in (recorded.get("styles") or [])):
                         notes.append(f"warning: {path} has changed since that run (its SHA-256 differs)")
+            for path, given in [(content_path, args.content)] + [(p, args.style) for p in style_paths]:
+                if not given and not Path(path).is_file():
+                    raise CliError(f"--from: the recorded input {path!r} is not a file here; give CONTENT and "
+                                   "STYLE on the command line.")
             content = load_image(content_path, name=str(content_path))
             styles = [load_image(p, name=str(p)) for p in style_paths]
             jobs = [Job(content_path, style_paths, "", content, styles)]
