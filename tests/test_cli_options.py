@@ -88,7 +88,9 @@ def test_from_params_reruns_exactly_and_tolerates_other_versions(tmp_path, capfd
     # broken ones are one line each
     (tmp_path / "bad.json").write_text(json.dumps({"config": {"size": "big"}}))
     (tmp_path / "notjson.json").write_text("{")
-    for path, match in ((tmp_path / "bad.json", "the setting size"), (tmp_path / "notjson.json", "not JSON"),
+    (tmp_path / "studio.json").write_text(json.dumps({"config": params["config"],  # a studio run names, not paths
+                                                      "inputs": {"content": "Astronaut", "styles": ["Swirls"]}}))
+    for path, match in ((tmp_path / "studio.json", "the recorded input 'Astronaut' is not a file here"),(tmp_path / "bad.json", "the setting size"), (tmp_path / "notjson.json", "not JSON"),
                         (tmp_path / "absent.json", "could not be found")):
         code, _, err = run_main(capfd, "stylize", "--from", path, "--out", tmp_path / "d")
         assert code == 2 and match in one_error_line(err), err

@@ -240,6 +240,7 @@ def test_setting_errors_name_the_flag_in_one_line(tmp_path, capfd):
         (["--out", ""], "--out needs a folder name"),
         (["-o", "x.bmp"], "has no known image extension"),
         (["--print-every", "0"], "--print-every must be 1 or more"),
+        (["--optimizer", "adam", "--lr", "0"], "--lr (Adam's learning rate) must be above 0"),
         (["--style-scale", "2", "--style-size", "100"], "give one"),
     ]
     for extra, match in cases:
