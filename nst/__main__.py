@@ -751,6 +751,20 @@ def main(argv=None) -> int:
         _say(_version_line(), sys.stdout)
         return EXIT_OK
     signals = _Signals()  # from the start: a signal while TensorFlow imports quits cleanly too
+    try:
+        return _main_with_signals(argv, signals)
+    finally:
+        # a terminal that went away (SIGHUP) or a full /dev/full: nothing left to flush at exit, where a
+        # failing flush would print "Exception ignored" and turn the exit code into 120
+        for name in ("stdout", "stderr"):
+            try:
+                getattr(sys, name).flush()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    setattr(sys, name, open(os.devnull, "w"))
+
+
+def _main_with_signals(argv: list[str], signals: "_Signals") -> int:
     with _quiet_native_stderr(), signals:
         try:
             return _main(argv, signals)
