@@ -126,7 +126,7 @@ def test_a_full_disk_is_one_error_line_and_a_marked_folder(tmp_path, small_disk,
     Image.open(STYLE).transpose(Image.FLIP_LEFT_RIGHT).save(folder / "style_b.png")
     out = small_disk / "data"
     # the disk fills during the first pair (a snapshot every iteration)
-    proc = cli("batch", folder, "--size", "64", "-n", "60", "--scales", "1", "--optimizer", "adam",
+    proc = cli("batch", folder, "--size", "64", "-n", "300", "--scales", "1", "--optimizer", "adam",
                "--snapshot-every", "1", "-q", "--out", out)
     assert proc.returncode == 2, proc.stderr[-2000:]
     line = one_error_line(proc.stderr)
