@@ -100,7 +100,8 @@ class _VersionAction(argparse.Action):
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
-    from .config import DEFAULT_PRESET, INITS, MAX_SIZE, MIN_SIZE, OPTIMIZERS, PRESERVE_COLOR, PRESETS
+    from .config import (DEFAULT_PRESET, INITS, MAX_SIZE, MIN_SIZE, OPTIMIZERS, PADDING, PRESERVE_COLOR, PRESETS,
+                         STYLE_LOSSES)
     from .weights import SOURCES
 
     g = p.add_argument_group("what to optimise")
@@ -118,8 +119,15 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--alpha", type=float, help="weight of the content loss (default: the preset's)")
     g.add_argument("--beta", type=float, help="weight of the style loss (default: the preset's)")
     g.add_argument("--tv", type=float, dest="tv_weight", help="weight of the total-variation (smoothness) loss")
+    g.add_argument("--style-loss", choices=STYLE_LOSSES,
+                   help="'gram' = the article's Gram matrices; 'meancov' = the mean and the covariance of the "
+                        "feature maps matched apart (default: the preset's)")
+    g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=None,
+                   help="divide each layer's term by the size of its target, so no layer dominates by its size "
+                        "alone (default: the preset's)")
     g = p.add_argument_group("how to optimise")
-    g.add_argument("--size", type=int, help=f"longest side of the result in px, {MIN_SIZE}..{MAX_SIZE} (default 256)")
+    g.add_argument("--size", type=int, help=f"longest side of the result in px, {MIN_SIZE}..{MAX_SIZE} (default: the preset's, "
+                        f"{PRESETS[DEFAULT_PRESET].size} for {DEFAULT_PRESET})")
     g.add_argument("--iterations", "-n", type=int, help="optimiser iterations (default: the preset's)")
     g.add_argument("--optimizer", choices=OPTIMIZERS, help="'lbfgs' converges in far fewer iterations; "
                                                            "'adam' is the article's (default: lbfgs)")
@@ -129,8 +137,16 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--init-image", metavar="PATH", help="start from this image (resized to the result's size)")
     g.add_argument("--seed", type=int, help="random seed: the same seed gives the same result")
     g.add_argument("--pooling", choices=("avg", "max"), help="VGG pooling: average (the article's) or max")
-    g.add_argument("--scales", type=int, help="multi-scale: optimise at 1..8 sizes, coarse to fine (default 2); "
+    g.add_argument("--scales", type=int, help="multi-scale: optimise at 1..8 sizes, coarse to fine (default: the preset's); "
                                               "params.json records the sizes that ran")
+    g.add_argument("--coarse-weight", type=float, metavar="P",
+                   help="iterations per scale in proportion to (size / scale's size)^P: more where they are cheap; "
+                        "0 = an even split (default: the preset's)")
+    g.add_argument("--content-detail", type=float, metavar="F",
+                   help="0..1: add the photo's fine detail back when the image is enlarged to the next scale "
+                        "(default: the preset's)")
+    g.add_argument("--padding", choices=PADDING,
+                   help="VGG's conv padding: 'zero' as trained, 'reflect' mirrors the borders (no border band)")
     g.add_argument("--min-size", type=int, metavar="PX",
                    help="longest side of the coarsest scale in px (default: half the size per scale, at least 64)")
     g.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
@@ -234,7 +250,9 @@ _FLAGS = {"style_scale": "--style-scale", "snapshot_every": "--snapshot-every", 
           "style_size": "--style-size", "size": "--size", "iterations": "--iterations", "seed": "--seed",
           "alpha": "--alpha", "beta": "--beta", "scales": "--scales", "optimizer": "--optimizer",
           "init": "--init", "weights": "--weights", "pooling": "--pooling", "layer weights w_l": "--layer-weights",
-          "style blend weights": "--blend weights", "the Adam learning rate": "--lr (Adam's learning rate)"}
+          "style blend weights": "--blend weights", "the Adam learning rate": "--lr (Adam's learning rate)",
+          "style_loss": "--style-loss", "coarse_weight": "--coarse-weight", "content_detail": "--content-detail",
+          "padding": "--padding"}
 
 
 def _flag_message(exc: ValueError) -> str:
@@ -263,7 +281,7 @@ def _explicit_changes(args) -> dict:
     changes = {}
     for key in ("alpha", "beta", "tv_weight", "size", "iterations", "optimizer", "learning_rate", "init", "seed",
                 "pooling", "scales", "min_size", "xla", "preserve_color", "style_scale", "style_size", "weights",
-                "snapshot_every"):
+                "snapshot_every", "style_loss", "normalize", "coarse_weight", "content_detail", "padding"):
         value = getattr(args, key, None)
         if value is not None:
             changes[key] = value

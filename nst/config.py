@@ -4,14 +4,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from .losses import STYLE_LOSSES
-from .vgg import PADDING, POOLING
 from .weights import LAYERS, SOURCES
 
 ARTICLE_LAYERS = tuple(LAYERS[:7])  # block1_conv1 .. block3_conv3
 GATYS_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 
 OPTIMIZERS = ("adam", "lbfgs")
+POOLING = ("avg", "max")          # nst.vgg
+PADDING = ("zero", "reflect")     # nst.vgg
+STYLE_LOSSES = ("gram", "meancov")  # nst.losses
 INITS = ("content", "noise", "style", "image")  # "image": stylize(..., init_image=array)
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MIN_SIZE, MAX_SIZE = 32, 1024
@@ -145,7 +146,7 @@ PRESETS: dict[str, StyleConfig] = {
     # deeper layers (they carry larger structures), every term normalised, the mean and covariance
     # matched apart, reflect padding, and most iterations at coarse scales where strokes form.
     "deep": StyleConfig(preset="deep", content_layers=("block4_conv2",), style_layers=GATYS_STYLE_LAYERS,
-                        alpha=1.0, beta=10.0, tv_weight=0.0, style_loss="meancov", normalize=True,
+                        alpha=1.0, beta=0.5, tv_weight=0.0, style_loss="meancov", normalize=True, content_detail=1.0,
                         padding="reflect", size=512, scales=5, min_size=128, coarse_weight=1.5,
                         iterations=300),
 }

@@ -32,6 +32,8 @@ from typing import Mapping
 
 import tensorflow as tf
 
+from .config import STYLE_LOSSES
+
 
 def _drop_batch(features: tf.Tensor) -> tf.Tensor:
     """(1, H, W, C) or (H, W, C) -> (H, W, C).
@@ -81,7 +83,6 @@ def gram_matrix(features: tf.Tensor, normalize: bool = True) -> tf.Tensor:
     return _gram_with_gradient(flat, scale)
 
 
-STYLE_LOSSES = ("gram", "meancov")
 
 
 def style_statistics(features: tf.Tensor, kind: str = "gram") -> tf.Tensor:

@@ -52,6 +52,7 @@ class Progress:
     evaluations: int = 0           # loss-and-gradient evaluations so far
     scales: int = 1                # how many scales the run has
     enlarged_from: tuple[int, int] | None = None  # (h, w) of a coarse-scale image enlarged at the end
+    image_float: np.ndarray | None = None  # the final image before rounding, float32 RGB 0..255 (last event)
 
 
 def configure_threads(intra: int | None = None, inter: int = 1) -> tuple[int, int]:
@@ -215,6 +216,7 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
             init = _initial_image(config, content_s, styles_s[0], rng, init_image)
         else:
             init = enlarge(current, content_s, float(config.content_detail))
+        start_image = init  # what the run hands back if it takes no step (nothing to optimise)
         x0 = features.preprocess(init)
         if iters == 0:
             current = init
@@ -258,6 +260,8 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
             break
     final = imgs.resize_to(content, int(config.size))
     enlarged_from = None
+    if current is None and status != "diverged":  # no step taken (a flat loss): the start image
+        current = start_image
     if current is None:  # not one good iteration (diverged at once): hand back the content image at size
         current = final.astype(np.float32)
     elif current.shape[:2] != final.shape[:2]:
@@ -268,11 +272,13 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
         message = (message + f" It ended at the coarse scale {scale_index + 1} of {len(sizes)}, so its "
                    f"{w0}x{h0} px image was enlarged to {final.shape[1]}x{final.shape[0]} px.").strip()
     image = _finish_image(current, final, config)
+    exact = np.clip(current, 0, 255).astype(np.float32) if config.preserve_color != "luminance" \
+        else image.astype(np.float32)
     yield Progress(iteration=done_iters, total_iterations=int(config.iterations), losses=last_losses,
                    elapsed=time.perf_counter() - start,
                    scale=scale_index if status != "finished" else len(sizes) - 1, shape=image.shape[:2],
                    image=image, done=True, status=status, message=message, evaluations=evaluations,
-                   scales=len(sizes), enlarged_from=enlarged_from)
+                   scales=len(sizes), enlarged_from=enlarged_from, image_float=exact)
 
 
 def enlarge(image: np.ndarray, content: np.ndarray, detail: float = 0.0) -> np.ndarray:

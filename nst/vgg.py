@@ -12,10 +12,9 @@ from typing import Iterable
 import numpy as np
 import tensorflow as tf
 
+from .config import PADDING, POOLING
 from .weights import LAYERS, VGGWeights
 
-POOLING = ("avg", "max")
-PADDING = ("zero", "reflect")
 
 
 _PAD = [[0, 0], [1, 1], [1, 1], [0, 0]]
@@ -83,8 +82,9 @@ class VGGFeatures:
 
         Stops after the deepest requested layer; pools (2x2, stride 2) between blocks.
         With ``padding="reflect"`` every 3x3 conv sees the image mirrored at its borders
-        instead of a frame of zeros (black, after the mean is taken off), which the style
-        loss otherwise answers with a bright or dark band along the borders.
+        (the edge row repeated, so that it works down to 1x1 maps) instead of a frame of
+        zeros (black, after the mean is taken off), which the style loss otherwise answers
+        with a bright or dark band along the borders.
         """
         wanted = set(self.check_layers(layers))
         if not wanted:
@@ -100,7 +100,7 @@ class VGGFeatures:
                 h = pool(h, ksize=2, strides=2, padding="SAME")
             w, b = self._params[name]
             if self.padding == "reflect":
-                conv = tf.nn.conv2d(tf.pad(h, _PAD, "REFLECT"), w, strides=1, padding="VALID")
+                conv = tf.nn.conv2d(tf.pad(h, _PAD, "SYMMETRIC"), w, strides=1, padding="VALID")
             else:
                 conv = tf.nn.conv2d(h, w, strides=1, padding="SAME")
             h = tf.nn.relu(tf.nn.bias_add(conv, b))

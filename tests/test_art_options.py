@@ -90,3 +90,35 @@ def test_the_default_preset_runs_its_whole_plan(features, content_image, style_i
     assert final.status == "finished" and final.iteration == 6
     assert final.image.shape == (43, 64, 3)
     assert {e.scale for e in events} == set(range(len(scale_plan(config))))
+
+
+def test_reflect_padding_works_down_to_a_one_pixel_map(features, content_image):
+    """A 16 px painting reaches block5 as 1x1 maps: mirrored padding must still work there."""
+    config = preset(DEFAULT_PRESET, size=64, iterations=2, scales=1, style_size=16)
+    final = list(stylize(content_image, content_image[:20, :20], config, features, image_every=0))[-1]
+    assert final.status == "finished" and final.image.shape == (43, 64, 3)
+
+
+def test_a_run_with_nothing_to_optimise_returns_its_start_image(features, content_image, style_image):
+    start = np.full((10, 10, 3), 77, np.uint8)
+    config = preset("article", size=48, iterations=3, scales=1, alpha=0.0, beta=0.0, init="image")
+    final = list(stylize(content_image, style_image, config, features, init_image=start))[-1]
+    assert final.status == "finished"
+    assert np.abs(final.image.astype(int) - 77).max() <= 1
+
+
+def test_the_final_event_carries_the_float_image(features, content_image, style_image):
+    final = list(stylize(content_image, style_image, preset("article", size=48, iterations=3), features))[-1]
+    assert final.image_float.dtype == np.float32 and final.image_float.shape == final.image.shape
+    assert np.abs(final.image_float - final.image).max() <= 0.5 + 1e-4
+
+
+def test_the_cli_sets_every_art_option():
+    from nst.__main__ import build_parser, config_from_args
+
+    args = build_parser().parse_args(["stylize", "a.jpg", "b.jpg", "--style-loss", "gram", "--no-normalize",
+                                      "--coarse-weight", "0.5", "--content-detail", "0.25", "--padding", "zero"])
+    config = config_from_args(args)
+    assert (config.preset, config.style_loss, config.normalize, config.coarse_weight, config.content_detail,
+            config.padding) == (DEFAULT_PRESET, "gram", False, 0.5, 0.25, "zero")
+    assert config_from_args(build_parser().parse_args(["stylize", "a.jpg", "b.jpg"])) == PRESETS[DEFAULT_PRESET]
