@@ -68,7 +68,10 @@ GOOD = [  # odd but usable: must be accepted with no error
 
 
 def _open_inside_vgg(page, app_url):
-    page.goto(f"{app_url}/inside_vgg")
+    page.goto(f"{app_url}/inside_vgg?vgg_size=96")  # the smallest working size: each upload reruns the page
+    wait_for_app(page, 180_000)
+    # the page's first run (on a fresh server it also stylises with both poolings) has drawn its last part
+    expect(page.get_by_text("mean activation, max pooling")).to_be_visible(timeout=180_000)
     wait_for_app(page, 180_000)
     expect(page.locator('[data-testid="stFileUploaderDropzoneInput"]').first).to_be_attached(timeout=60_000)
 
