@@ -186,7 +186,7 @@ def heatmap_panels(arrays: Sequence[np.ndarray], titles: Sequence[str], divergin
         else:
             kwargs = dict(colorscale=MAPS_SCALE)
         if text:
-            kwargs.update(texttemplate="%{z:~.4g}", textfont=dict(size=12))
+            kwargs.update(texttemplate="%{z:.4~g}", textfont=dict(size=12))
         fig = go.Figure(go.Heatmap(z=z, colorbar=dict(thickness=10, len=0.9, tickfont=dict(size=11)),
                                    hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_name} = %{{z:.4g}}<extra></extra>",
                                    **kwargs))
@@ -223,7 +223,7 @@ def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: 
     names = [str(v) for v in labels]
     fig = go.Figure(go.Heatmap(
         z=g, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
-        texttemplate="%{z:~.4g}" if text else None, textfont=dict(size=12),
+        texttemplate="%{z:.4~g}" if text else None, textfont=dict(size=12),
         hovertemplate="G<sub>%{y},%{x}</sub> = %{z:.4g}<extra></extra>"))
     if clickable:
         cols, rows = np.meshgrid(names, names)
