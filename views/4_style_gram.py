@@ -79,8 +79,8 @@ st.subheader(f"How $G_{{{i},{j}}}$ is made")
 show_heatmaps([cell["F_i"], cell["F_j"], cell["product"]],
               [f"F<sub>{i}</sub>: map i", f"F<sub>{j}</sub>: map j", f"F<sub>{i}</sub> × F<sub>{j}</sub>"],
               key="gram_cell_maps", value_name="value", height=270)
-st.caption(f"Right: the two maps multiplied position by position; it is bright only where maps {i} and {j} "
-           "both fire.")
+st.caption(f"The third map is the first two multiplied position by position: bright only where maps {i} and "
+           f"{j} both fire. Its sum over all positions, divided by M_l, is G_ij.")
 same = abs(cell["by_hand"] - cell["gram"]) <= 1e-4 * max(1.0, abs(cell["gram"]))
 n1, n2, n3 = st.columns(3)
 n1.metric("sum over all positions k", fmt(cell['sum']))
@@ -109,4 +109,4 @@ results = reconstructions_on_button("style", picture, sets, labels, recon_size, 
 if results is not None:
     show_images([imgs.resize_to(picture, recon_size)] + [r[0] for r in results], ["s"] + labels)
     st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px; the layer sets grow "
-               "from left to right (block1_conv1, then + block2_conv1, ...).")
+               "from one picture to the next (block1_conv1, then + block2_conv1, ...).")

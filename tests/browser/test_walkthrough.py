@@ -134,8 +134,12 @@ def _png(seed: int, w: int = 120, h: int = 90) -> bytes:
 
 
 def _upload(page, name: str, data: bytes, index: int = 0) -> None:
+    wait_for_app(page, 120_000)
+    page.wait_for_timeout(600)  # a rerun that starts late is waited for too
+    wait_for_app(page, 120_000)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(index).set_input_files(
         {"name": name, "mimeType": "image/png", "buffer": data})
+    expect(page.get_by_test_id("stFileChipName").nth(index)).to_contain_text(name, timeout=30_000)
     page.wait_for_timeout(400)
     wait_for_app(page, 120_000)
 
