@@ -695,6 +695,7 @@ def studio_browser(features, content_path: str, style_path: str, sizes, rounds: 
             engine_alone(features, StyleConfig.from_dict(warm["config"]), content, style, image_every)
             for _ in range(rounds):  # studio first: the engine then runs exactly the config it recorded
                 studio = studio_in_browser(page, server.url, query, data_dir, timeout_s, pid, cdp)
+                page.goto("about:blank")  # the finished page (its looping timelapse) must not run beside the engine
                 config = StyleConfig.from_dict(studio["config"])
                 engine = engine_alone(features, config, content, style, image_every)
                 results.append({"size": size, "engine": engine, "studio": studio, "config": config})
@@ -705,7 +706,9 @@ def studio_browser(features, content_path: str, style_path: str, sizes, rounds: 
                     f"{first:4.1f} s   ratio {studio['engine'] / engine['wall']:.2f} (run), "
                     f"{studio['wall'] / engine['wall']:.2f} (click to result)")
                 log(f"        CPU: engine alone {engine['cpu']:6.1f} s; studio's server {studio['server_cpu']:6.1f} s "
-                    f"+ the page's main thread {studio['browser_busy']:5.1f} s busy")
+                    f"+ the page's main thread {studio['browser_busy']:5.1f} s busy = "
+                    f"{(studio['server_cpu'] + studio['browser_busy']) / engine['cpu']:.2f}x the engine's CPU "
+                    f"(less sensitive than wall time to what else runs on the machine)")
             if plain_config is not None:
                 budget = plain_budget(features, plain_config, content, style, size)
                 log(f"        budget at {size} px: the plain loop's 80 Adam iterations take {budget:6.1f} s; the studio "

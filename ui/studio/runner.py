@@ -85,6 +85,8 @@ class LiveView:
         self.layers_cleared = False
 
     def starting(self) -> None:
+        if "timelapse" in self.area:  # the last run's animation stops playing (it would cost the page all run)
+            self.area["timelapse"].empty()
         if "status" in self.area:
             self.area["status"].info("Starting: preparing the style targets and compiling the loss "
                                      "(a few seconds)...")
