@@ -30,8 +30,10 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
                       legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
                       hovermode="x unified")
     fig.update_xaxes(title=None, ticksuffix=" it")
-    # whole values on the log axis (0.01, 1, 100), one tick a decade: no bare minor ticks "2" and "5"
-    fig.update_yaxes(type="log", dtick=1, exponentformat="none", tickformat="~g")
+    # whole values on the log axis (0.01, 1, 100), at most ~7 ticks: no bare minor ticks "2" and "5"
+    ys = [y for trace in fig.data for y in (trace.y or ()) if y is not None and y > 0]
+    decades = math.ceil(math.log10(max(ys))) - math.floor(math.log10(min(ys))) if ys else 1
+    fig.update_yaxes(type="log", dtick=max(1, math.ceil(decades / 7)), exponentformat="none", tickformat="~g")
     return fig
 
 

@@ -113,7 +113,7 @@ def timelapse(info: dict, key: str) -> None:
                      expanded=True):
         encoded = base64.b64encode(data).decode("ascii")
         st.html(f'<img src="data:image/webp;base64,{encoded}" alt="Timelapse of {folder.name}" '
-                f'style="max-width:100%;max-height:480px;display:block">')
+                f'style="width:100%;max-height:480px;object-fit:contain;display:block">')
         st.download_button("Download the timelapse (animated WebP)", data, file_name=f"{folder.name}_timelapse.webp",
                            mime="image/webp", key=f"{key}_webp", on_click="ignore", icon=":material/movie:")
 
