@@ -8,7 +8,8 @@ the progress line every second, the image when ``every`` iterations and
 at least 1 s have passed (sent as a compact JPEG, once per new image), the
 charts every 2 s as one small SVG picture (at most 200 points a curve; a Plotly
 chart cost the browser ~15x more per update), the interactive Plotly charts once
-the run is over. Measured in Chromium, each new picture (image or chart) costs the
+the run is over. The timelapse keeps a frame every ``every`` iterations whether or
+not the page was sent it (a JPEG on the server costs a few ms). Measured in Chromium, each new picture (image or chart) costs the
 page's main thread about 0.1 s on this project's busy 2-core machine, a progress
 line a few ms: pictures are what the cadence is set by. The frames shown are kept for the timelapse.
 """
@@ -82,6 +83,7 @@ class LiveView:
         self.status_shown = True
         self.folder = None
         self.frames_kept = 0
+        self.frame_iteration = 0
         self.layers_cleared = False
 
     def starting(self) -> None:
@@ -100,22 +102,29 @@ class LiveView:
             if self.status_shown and "status" in self.area:
                 self.area["status"].empty()
                 self.status_shown = False
-        if event.image is not None and (self.image_iteration == 0 or (
-                event.iteration - self.image_iteration >= self.every and now - self.image_at >= self.IMAGE_S)):
-            self.image_at, self.image_iteration = now, event.iteration
-            data = media.jpeg_bytes(event.image)
-            if self.folder is not None and self.frames_kept < media.MAX_SAVED_FRAMES:
-                media.save_frame(self.folder, event.iteration, data)
-                self.frames_kept += 1
-            self.area["image"].image(data, width="stretch",
-                                     caption=f"{self.image_caption} after {event.iteration} iteration"
-                                             f"{'s' if event.iteration != 1 else ''} "
-                                             f"({event.shape[1]}x{event.shape[0]} px)")
         if ("loss" in self.area or "layers" in self.area) and now - self.chart_at >= self.chart_gap:
             self.draw_live_charts(rows, event.total_iterations)
             took = time.monotonic() - now
             self.chart_at = time.monotonic()
             self.chart_gap = min(self.CHART_MAX_S, max(self.CHART_S, took / self.CHART_SHARE))
+        if event.image is None:
+            return
+        data = None
+        # the timelapse keeps a frame every ``every`` iterations (a few ms of JPEG each, on the server) ...
+        if self.folder is not None and self.frames_kept < media.MAX_SAVED_FRAMES and (
+                self.frame_iteration == 0 or event.iteration - self.frame_iteration >= self.every):
+            data = media.jpeg_bytes(event.image)
+            media.save_frame(self.folder, event.iteration, data)
+            self.frames_kept, self.frame_iteration = self.frames_kept + 1, event.iteration
+        # ... the page gets one when ``every`` iterations and IMAGE_S have passed (a new picture costs the browser)
+        if self.image_iteration == 0 or (
+                event.iteration - self.image_iteration >= self.every and now - self.image_at >= self.IMAGE_S):
+            self.image_at, self.image_iteration = now, event.iteration
+            data = data or media.jpeg_bytes(event.image)
+            self.area["image"].image(data, width="stretch",
+                                     caption=f"{self.image_caption} after {event.iteration} iteration"
+                                             f"{'s' if event.iteration != 1 else ''} "
+                                             f"({event.shape[1]}x{event.shape[0]} px)")
 
     def draw_live_charts(self, rows: list[dict], total_iterations: int) -> None:
         """The loss charts as SVG pictures (see :mod:`ui.studio.livechart`): the same curves as the
