@@ -10,7 +10,7 @@ float32 numpy arrays (the batch axis dropped); Gram matrices G^l are (C_l, C_l).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 from . import images as imgs
@@ -153,11 +153,13 @@ def growing_layer_sets(layers: Sequence[str] = RECONSTRUCTION_LAYERS) -> list[tu
     return [tuple(layers[: k + 1]) for k in range(len(layers))]
 
 
-def final(events: Iterator[Progress]) -> Progress:
-    """Drive a progress generator to its end and return the last event."""
+def final(events: Iterator[Progress], each: Callable[[], object] | None = None) -> Progress:
+    """Drive a progress generator to its end and return the last event; ``each()`` after every event
+    (the app's heartbeat in the run queue)."""
     last = None
     for last in events:
-        pass
+        if each is not None:
+            each()
     if last is None:
         raise ValueError("the optimisation produced no result")
     return last
@@ -311,8 +313,13 @@ def noise_image(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     return np.clip(rng.normal(128.0, 50.0, size=shape), 0, 255).round().astype(np.uint8)
 
 
+def stylize_events(features: VGGFeatures, content_rgb: np.ndarray, style_rgb: np.ndarray,
+                   config: StyleConfig) -> Iterator[Progress]:
+    """The progress events of a (short) :func:`nst.optimize.stylize` run (only the last carries the image)."""
+    return stylize(content_rgb, style_rgb, config, features=features, image_every=0)
+
+
 def quick_stylize(features: VGGFeatures, content_rgb: np.ndarray, style_rgb: np.ndarray,
                   config: StyleConfig) -> np.ndarray:
     """The final image of a (short) :func:`nst.optimize.stylize` run."""
-    result = final(stylize(content_rgb, style_rgb, config, features=features, image_every=0))
-    return result.image
+    return final(stylize_events(features, content_rgb, style_rgb, config)).image

@@ -37,3 +37,23 @@ def style_image():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def wait_until(condition, timeout: float = 60.0, what: str = "the condition", step: float = 0.05):
+    """Return ``condition()``'s first truthy value, checking every ``step`` seconds; fail after ``timeout``.
+
+    For tests that wait on something another thread or process makes (rows in losses.csv, the run
+    queue's state, an app's script state) instead of sleeping a fixed time.
+    """
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        pause.wait(step)

@@ -244,3 +244,40 @@ def test_playground_reads_weights_from_the_url():
     run_ok(at)
     assert float(metric(at, "β Σ")) == 0.0
     assert float(metric(at, "total L")) == pytest.approx(float(metric(at, "α L_content")), rel=1e-3)
+
+
+def test_a_reconstruction_waits_behind_a_studio_run():
+    """Pages 1-6 optimise in the studio's queue: a style reconstruction waits while a studio run holds the
+    slot, starts when it ends, and leaves the queue empty."""
+    import threading
+
+    from tests.conftest import wait_until
+    from ui.studio.slot import run_queue
+
+    def script():
+        import numpy as np
+        import streamlit as st
+
+        from ui.lessons import style_reconstruction
+
+        picture = np.random.default_rng(1111).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+        image, loss = style_reconstruction(picture, ("block1_conv1",), 32, 2)
+        st.write(f"made {image.shape[0]}x{image.shape[1]}")
+
+    queue = run_queue()  # the process's one queue: the studio's runs and the pages' take turns in it
+    studio_run = queue.join("a studio session", label="a studio run")
+    assert queue.try_acquire(studio_run)
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    page_run = threading.Thread(target=at.run)
+    page_run.start()
+    try:
+        waiting = wait_until(lambda: queue.snapshot()["waiting"], TIMEOUT, "the reconstruction to join the queue")
+        assert [t.label for t in waiting] == ["a style reconstruction"]
+        assert queue.snapshot()["running"] == [studio_run] and page_run.is_alive()
+    finally:
+        queue.release(studio_run)
+    page_run.join(TIMEOUT)
+    assert not page_run.is_alive()
+    assert not at.exception, at.exception
+    assert at.markdown[-1].value == "made 32x32"
+    assert len(queue) == 0

@@ -2,10 +2,13 @@
 
 Every number comes from :mod:`nst.lessons` (which calls :mod:`nst.losses` and
 :func:`nst.optimize.stylize`); this module only caches it per session-independent
-inputs (arrays are hashed by content) and draws shared widgets.
+inputs (arrays are hashed by content) and draws shared widgets. Every optimisation
+(reconstructions, the pooling demo, the stylised preview) waits its turn in the
+studio's queue (:mod:`ui.studio.slot`): one optimisation runs at a time per server.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Sequence
 
 import numpy as np
@@ -149,18 +152,51 @@ def activations(rgb: np.ndarray, layers: tuple[str, ...], weights: str = "hed", 
     return lessons.activations(features(weights, pooling), rgb, layers)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def content_reconstruction(rgb: np.ndarray, layer: str, size: int, iterations: int, seed: int = 0,
-                           weights: str = "hed") -> tuple[np.ndarray, float]:
-    """(image, final content loss) of a reconstruction from A^l(c) alone (alpha = 1, beta = 0)."""
-    last = lessons.final(lessons.reconstruct_content(features(weights), rgb, layer, size, iterations, seed))
-    return last.image, float(last.losses.get("content", float("nan")))
-
-
 @st.cache_resource(show_spinner=False)
-def _reconstruction_store() -> dict:
-    """Finished content reconstructions, shared by every session: {(pixels digest, layer, size, iterations): ...}."""
+def _finished_runs() -> dict:
+    """Finished optimisations of pages 1-6, shared by every session: {key: result}, oldest dropped first."""
     return {}
+
+
+FINISHED_RUNS_KEPT = 96
+
+
+def pixels_key(*arrays: np.ndarray) -> str:
+    """A short digest of pictures' pixels and shapes (part of a finished run's key)."""
+    import hashlib
+
+    digest = hashlib.md5()
+    for array in arrays:
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+@contextmanager
+def optimisation_turn(label: str):
+    """Hold the server's one optimisation slot while inside, waiting first in the studio's queue (showing the
+    place in line); yields a ``heartbeat()`` to call now and then, so a long run keeps its slot."""
+    from ui.studio.slot import optimisation_slot, run_queue
+
+    with optimisation_slot(label) as ticket:
+        yield lambda: run_queue().heartbeat(ticket)
+
+
+def _keep(store: dict, key: tuple, value) -> None:
+    while len(store) >= FINISHED_RUNS_KEPT:
+        store.pop(next(iter(store)))
+    store[key] = value
+
+
+def optimised(key: tuple, label: str, compute):
+    """``compute(heartbeat)``'s result for ``key``: kept from an earlier run of any session, or computed now
+    in this process's one optimisation slot, after the runs ahead of it in the queue (the studio's too)."""
+    store = _finished_runs()
+    if key not in store:
+        with optimisation_turn(label) as heartbeat:
+            if key not in store:  # another session may have made it while this one waited
+                _keep(store, key, compute(heartbeat))
+    return store[key]
 
 
 RECON_SCALES, RECON_MIN_SIZE = 4, 32  # 32 -> ... -> 192 px: the engine's multi-scale L-BFGS
@@ -179,54 +215,61 @@ def reconstruction_sizes(size: int, iterations: int) -> list[int]:
 def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, iterations: int,
                             smooth: bool = True, weights: str = "hed") -> list[tuple[np.ndarray, float]]:
     """(image, final content loss) per layer, each from noise at ``size`` px (multi-scale L-BFGS), with a
-    progress bar counting the iterations of the runs not made before (made ones are kept for everyone)."""
-    import hashlib
-
-    store = _reconstruction_store()
-    digest = hashlib.md5(rgb.tobytes()).hexdigest() + str(rgb.shape)
-    keys = {l: (digest, l, int(size), int(iterations), bool(smooth), weights) for l in layers}
+    progress bar counting the iterations of the runs not made before (made ones are kept for everyone).
+    The runs not made before take their turn in the server's queue, one at a time."""
+    store = _finished_runs()
+    digest = pixels_key(rgb)
+    keys = {l: ("content", digest, l, int(size), int(iterations), bool(smooth), weights) for l in layers}
     todo = [l for l in layers if keys[l] not in store]
     if todo:
         bar = st.progress(0.0, text="Starting...")
         total = len(todo) * int(iterations)
         for n, layer in enumerate(todo):
-            last = None
-            for last in lessons.reconstruct_content(features(weights), rgb, layer, size, iterations,
-                                                    scales=RECON_SCALES, min_size=RECON_MIN_SIZE,
-                                                    tv_weight=RECON_TV if smooth else 0.0):
-                done = n * int(iterations) + last.iteration
-                side = max(last.shape) if last.shape and max(last.shape) else size
-                bar.progress(min(1.0, done / total),
-                             text=f"Reconstructing from {layer} ({n + 1} of {len(todo)}): iteration "
-                                  f"{last.iteration} of {last.total_iterations}, at {side} px")
-            if last is None or last.image is None:
-                raise ValueError("the reconstruction produced no image")
-            while len(store) >= 96:
-                store.pop(next(iter(store)))
-            store[keys[layer]] = (last.image, float(last.losses.get("content", float("nan"))))
+
+            def compute(heartbeat, n=n, layer=layer):
+                last = None
+                for last in lessons.reconstruct_content(features(weights), rgb, layer, size, iterations,
+                                                        scales=RECON_SCALES, min_size=RECON_MIN_SIZE,
+                                                        tv_weight=RECON_TV if smooth else 0.0):
+                    heartbeat()
+                    done = n * int(iterations) + last.iteration
+                    side = max(last.shape) if last.shape and max(last.shape) else size
+                    bar.progress(min(1.0, done / total),
+                                 text=f"Reconstructing from {layer} ({n + 1} of {len(todo)}): iteration "
+                                      f"{last.iteration} of {last.total_iterations}, at {side} px")
+                if last is None or last.image is None:
+                    raise ValueError("the reconstruction produced no image")
+                return last.image, float(last.losses.get("content", float("nan")))
+
+            optimised(keys[layer], f"a content reconstruction ({layer})", compute)
         bar.empty()
     return [store[keys[l]] for l in layers]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def style_reconstruction(rgb: np.ndarray, layers: tuple[str, ...], size: int, iterations: int, seed: int = 0,
                          weights: str = "hed") -> tuple[np.ndarray, float]:
-    """(image, final style loss) of a texture made from the Gram matrices G^l(s) of ``layers`` alone."""
-    last = lessons.final(lessons.reconstruct_style(features(weights), rgb, layers, size, iterations, seed))
-    return last.image, float(last.losses.get("style", float("nan")))
+    """(image, final style loss) of a texture made from the Gram matrices G^l(s) of ``layers`` alone
+    (made in the server's queue; kept for everyone)."""
+    key = ("style", pixels_key(rgb), tuple(layers), int(size), int(iterations), int(seed), weights)
+
+    def compute(heartbeat):
+        last = lessons.final(lessons.reconstruct_style(features(weights), rgb, layers, size, iterations, seed),
+                             each=heartbeat)
+        return last.image, float(last.losses.get("style", float("nan")))
+
+    return optimised(key, "a style reconstruction", compute)
 
 
 def run_reconstructions(kind: str, rgb: np.ndarray, items: Sequence, size: int, iterations: int,
                         captions: Sequence[str]) -> list[tuple[np.ndarray, float]]:
-    """Compute each reconstruction (cached) with a progress bar; ``items`` are layers or layer sets."""
+    """Compute each style reconstruction (kept) with a progress bar; ``items`` are layer sets."""
+    if kind != "style":
+        raise ValueError(f"run_reconstructions makes style reconstructions, not {kind!r} ones")
     results = []
     bar = st.progress(0.0, text=f"Reconstructing 1 of {len(items)}...")
     for k, item in enumerate(items):
         bar.progress(k / len(items), text=f"Reconstructing {k + 1} of {len(items)}: {captions[k]}")
-        if kind == "content":
-            results.append(content_reconstruction(rgb, item, size, iterations))
-        else:
-            results.append(style_reconstruction(rgb, tuple(item), size, iterations))
+        results.append(style_reconstruction(rgb, tuple(item), size, iterations))
     bar.empty()
     return results
 
@@ -294,7 +337,18 @@ def loss_inputs(generated_rgb: np.ndarray, content_rgb: np.ndarray, style_rgb: n
     return lessons.loss_inputs(features(weights), generated_rgb, content_rgb, style_rgb, content_layers, style_layers)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+def quick_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, config, label: str,
+                      weights: str = "hed") -> np.ndarray:
+    """The final image of a short stylisation with ``config``, made in the server's queue (kept for everyone)."""
+    key = ("stylise", pixels_key(content_rgb, style_rgb), repr(config), weights)
+
+    def compute(heartbeat):
+        events = lessons.stylize_events(features(weights, config.pooling), content_rgb, style_rgb, config)
+        return lessons.final(events, each=heartbeat).image
+
+    return optimised(key, label, compute)
+
+
 def pooling_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, pooling: str, iterations: int = 30,
                         weights: str = "hed") -> np.ndarray:
     """The same short stylisation (article preset, L-BFGS, one scale) with 'avg' or 'max' pooling in VGG-16."""
@@ -302,10 +356,9 @@ def pooling_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, pooling:
 
     config = preset("article", size=max(content_rgb.shape[:2]), iterations=int(iterations), init="content",
                     pooling=pooling, scales=1)
-    return lessons.quick_stylize(features(weights, pooling), content_rgb, style_rgb, config)
+    return quick_stylisation(content_rgb, style_rgb, config, f"the {pooling} pooling demo", weights)
 
 
-@st.cache_data(show_spinner="Stylising a preview (a short L-BFGS run)...", max_entries=8)
 def stylised_preview(content_rgb: np.ndarray, style_rgb: np.ndarray, preset_name: str, iterations: int = 30,
                      weights: str = "hed") -> np.ndarray:
     """A quick stylised g from the preset's own alpha, beta and w_l (not the sliders: those only re-weigh)."""
@@ -313,4 +366,5 @@ def stylised_preview(content_rgb: np.ndarray, style_rgb: np.ndarray, preset_name
 
     config = preset(preset_name, size=max(content_rgb.shape[:2]), iterations=int(iterations), init="content",
                     scales=1, min_size=0)
-    return lessons.quick_stylize(features(weights), content_rgb, style_rgb, config)
+    with st.spinner("Stylising a preview (a short L-BFGS run)..."):
+        return quick_stylisation(content_rgb, style_rgb, config, "a stylised preview", weights)
