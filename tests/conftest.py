@@ -57,3 +57,24 @@ def wait_until(condition, timeout: float = 60.0, what: str = "the condition", st
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         pause.wait(step)
+
+
+def losses_rows(run_dir) -> list[dict]:
+    """The rows of a run's losses.csv so far (none before it exists)."""
+    import csv
+
+    path = Path(run_dir) / "losses.csv"
+    if not path.exists():
+        return []
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def wait_for_rows(proc, run_dir, count: int, timeout: float = 120.0) -> list[dict]:
+    """Wait until the still-running CLI ``proc`` has written ``count`` rows to ``run_dir``/losses.csv."""
+    def ready():
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        rows = losses_rows(run_dir)
+        return rows if len(rows) >= count else None
+
+    return wait_until(ready, timeout, f"{count} rows in {run_dir}/losses.csv")

@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_quick_prints_the_figures():
+    """Minutes on two cores: only under the slow marker (./test.sh -m "not slow" leaves it out)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     proc = subprocess.run([sys.executable, "-m", "nst.bench", "--quick"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -38,6 +40,7 @@ def test_bench_quick_prints_the_figures():
     assert "status finished" in out
 
 
+@pytest.mark.unit
 def test_bench_only_refuses_an_unknown_part():
     proc = subprocess.run([sys.executable, "-m", "nst.bench", "--only", "per-iteration,nonsense"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)

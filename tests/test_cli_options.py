@@ -4,12 +4,15 @@
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from nst import pipeline
 
 from .conftest import ROOT
 from .test_cli_robust import CONTENT, STYLE, TINY, one_error_line, run_main
+
+pytestmark = pytest.mark.unit
 
 
 def test_output_file_in_the_format_of_its_extension(tmp_path, capfd):

@@ -17,7 +17,9 @@ from PIL import Image
 from nst import pipeline
 from nst.weights import npz_key
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_for_rows
+
+pytestmark = pytest.mark.unit
 
 CONTENT = ROOT / "assets" / "content_chelsea.jpg"
 STYLE = ROOT / "assets" / "style_swirls.png"
@@ -67,13 +69,7 @@ def test_sigterm_stops_like_ctrl_c_and_losses_are_written_as_the_run_goes(tmp_pa
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     run = out / "gen_0"
     try:
-        deadline = time.monotonic() + 120
-        rows = []
-        while len(rows) < 3:  # losses.csv grows while the run goes (so SIGKILL loses only the last moment)
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1][-2000:]
-            time.sleep(0.2)
-            if (run / "losses.csv").exists():
-                rows = list(csv.DictReader(open(run / "losses.csv")))
+        wait_for_rows(proc, run, 3)  # losses.csv grows while the run goes (so SIGKILL loses only the last moment)
         assert json.loads((run / "params.json").read_text())["status"] == "running"
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=120)

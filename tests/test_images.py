@@ -12,6 +12,8 @@ from PIL import Image
 from nst import images as imgs
 from nst.images import MAX_ASPECT, MIN_SIDE, ImageError, load_image
 
+pytestmark = pytest.mark.unit
+
 
 def encode(image: Image.Image, fmt="PNG", **kw) -> bytes:
     buf = io.BytesIO()

@@ -7,6 +7,8 @@ import pytest
 
 from nst import lessons, viz
 
+pytestmark = pytest.mark.unit
+
 
 def test_shifted_pair_is_the_same_scene_moved_without_a_seam(rng):
     picture = rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)

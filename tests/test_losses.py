@@ -4,6 +4,8 @@ import pytest
 
 from nst import losses
 
+pytestmark = pytest.mark.unit
+
 
 def test_gram_matrix_of_a_known_tensor():
     # Two positions (H=1, W=2), two feature maps: F_1 = (1, 2), F_2 = (3, 4).

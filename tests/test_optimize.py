@@ -8,6 +8,8 @@ from nst import images as imgs
 from nst.config import PRESETS, StyleConfig, preset
 from nst.optimize import Progress, scale_sizes, split_iterations, stylize
 
+pytestmark = pytest.mark.unit
+
 
 def run(content, style, features, **changes):
     config = preset(changes.pop("preset", "article"), size=48, iterations=changes.pop("iterations", 20), **changes)

@@ -11,6 +11,8 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
+pytestmark = pytest.mark.app
+
 PAGES = Path(__file__).resolve().parents[1] / "views"
 TIMEOUT = 120
 

@@ -15,6 +15,8 @@ from nst.optimize import stylize
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.unit
+
 
 def make_folder(folder, n_content=2, n_style=2):
     folder.mkdir(parents=True, exist_ok=True)
@@ -176,7 +178,8 @@ def test_cli_batch_skips_a_bad_file_and_runs_the_rest(tmp_path, capfd):
 
 def test_cli_ctrl_c_stops_and_keeps_the_image_and_losses(tmp_path):
     import signal
-    import time
+
+    from .conftest import wait_for_rows
 
     out = tmp_path / "data"
     proc = subprocess.Popen([sys.executable, "-m", "nst", "stylize", str(ROOT / "assets" / "content_chelsea.jpg"),
@@ -184,11 +187,7 @@ def test_cli_ctrl_c_stops_and_keeps_the_image_and_losses(tmp_path):
                              "--scales", "1", "--optimizer", "adam", "-q", "--out", str(out)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while not (out / "gen_0" / "params.json").exists():  # the run has started
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
-            time.sleep(0.2)
-        time.sleep(3)
+        wait_for_rows(proc, out / "gen_0", 3)  # the run is iterating
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
     finally:

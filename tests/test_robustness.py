@@ -4,14 +4,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from nst import images as imgs
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_until
+
+pytestmark = pytest.mark.unit
 
 
 def test_a_write_killed_midway_leaves_the_old_file_or_none(tmp_path):
@@ -23,7 +25,7 @@ def test_a_write_killed_midway_leaves_the_old_file_or_none(tmp_path):
             "print('go', flush=True); atomic_write_bytes(r'%s', b'x' * (300 * 2**20))" % (ROOT, target))
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     assert child.stdout.readline().strip() == b"go"
-    time.sleep(0.3)
+    wait_until(lambda: list(tmp_path.glob(".result.png.*.tmp")), 60, "the write to begin")
     child.send_signal(signal.SIGKILL)
     child.wait()
     after = target.read_bytes()

@@ -10,6 +10,8 @@ from PIL import Image
 
 from nst import samples, toy
 
+pytestmark = pytest.mark.unit
+
 REPO_ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 

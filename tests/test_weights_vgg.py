@@ -12,6 +12,8 @@ from nst.vgg import VGGFeatures, conv_flops
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.unit
+
 
 def test_hed_weights_have_the_13_conv_layers(features):
     w = features.weights

@@ -30,6 +30,14 @@ else:
         pytest.skip(f"no Chromium at {CHROMIUM} (set NST_CHROMIUM)", allow_module_level=True)
 
 
+def pytest_collection_modifyitems(items):
+    """Every test under tests/browser/ is a ``browser`` test (./test.sh -m "not browser" leaves them out)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -11,9 +11,12 @@ import re
 import time
 
 from PIL import Image
+import pytest
 from playwright.sync_api import expect
 
 from .conftest import assert_no_errors, wait_for_app
+
+pytestmark = pytest.mark.browser
 
 RUN_TIMEOUT = 240_000  # ms: a small run, plus waiting behind others on a slow machine
 

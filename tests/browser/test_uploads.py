@@ -6,9 +6,12 @@ import struct
 import zlib
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from .conftest import assert_no_errors, sync_api, wait_for_app
+
+pytestmark = pytest.mark.browser
 
 expect = sync_api.expect
 
