@@ -25,9 +25,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from . import images as imgs
 from .config import StyleConfig
@@ -74,26 +72,6 @@ def scan_inputs(folder: str | os.PathLike) -> tuple[list[Path], list[Path], list
     return contents, styles, skipped
 
 
-def find_inputs(folder: str | os.PathLike) -> tuple[list[Path], list[Path]]:
-    """(content files, style files) in ``folder``, sorted by name."""
-    contents, styles, _ = scan_inputs(folder)
-    return contents, styles
-
-
-def pairs(folder: str | os.PathLike, size: int) -> Iterator[tuple[Path, Path, np.ndarray, np.ndarray]]:
-    """The article's generator: every (content, style) pair, loaded and scaled to ``size`` px.
-
-    Yields (content path, style path, content RGB, style RGB). Images are loaded
-    once each; a bad file raises :class:`nst.images.ImageError` naming it.
-    """
-    contents, styles = find_inputs(folder)
-    style_images = {p: imgs.resize_to(imgs.load_image(p), size) for p in styles}
-    for c in contents:
-        content = imgs.resize_to(imgs.load_image(c), size)
-        for s in styles:
-            yield c, s, content, style_images[s]
-
-
 def existing_runs(root: str | os.PathLike = "data") -> list[Path]:
     """The ``gen_N`` folders under ``root``, by N."""
     root = Path(root)
@@ -116,13 +94,6 @@ def new_run_dir(root: str | os.PathLike = "data") -> Path:
             return path
         except FileExistsError:
             n += 1
-
-
-def safe_name(name: str, default: str = "image") -> str:
-    """A file name from a user's upload that cannot leave its folder: letters, digits, '-', '_' and '.'."""
-    stem = Path(str(name).replace("\\", "/")).name
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")
-    return stem[:80] or default
 
 
 @dataclass

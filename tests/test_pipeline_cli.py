@@ -30,14 +30,11 @@ def make_folder(folder, n_content=2, n_style=2):
     return folder
 
 
-def test_find_inputs_and_pairs(tmp_path):
+def test_scan_inputs_finds_contents_and_styles(tmp_path):
     folder = make_folder(tmp_path / "in")
-    contents, styles = pipeline.find_inputs(folder)
+    contents, styles, _ = pipeline.scan_inputs(folder)
     assert [p.name for p in contents] == ["content_0.jpg", "content_1.jpg"]
     assert [p.name for p in styles] == ["style_0.png", "style_1.png"]
-    got = list(pipeline.pairs(folder, 32))
-    assert len(got) == 4
-    assert got[0][2].shape == (21, 32, 3) and got[0][3].shape == (32, 32, 3)
 
 
 def test_run_numbers_are_never_reused(tmp_path):
@@ -54,13 +51,6 @@ def test_run_numbers_are_never_reused(tmp_path):
     for t in threads:
         t.join()
     assert len(set(claimed)) == 16
-
-
-@pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\win.ini", "/abs/path.png", "a b$c.png", "", "...."])
-def test_upload_names_cannot_leave_the_folder(tmp_path, name):
-    safe = pipeline.safe_name(name)
-    assert "/" not in safe and "\\" not in safe and not safe.startswith(".") and safe
-    assert (tmp_path / safe).resolve().parent == tmp_path.resolve()
 
 
 def test_recorder_writes_every_file(tmp_path, features, content_image, style_image):
