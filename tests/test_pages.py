@@ -260,7 +260,7 @@ def test_a_reconstruction_waits_behind_a_studio_run():
         import numpy as np
         import streamlit as st
 
-        from ui.lessons import style_reconstruction
+        from ui.walkthrough import style_reconstruction
 
         picture = np.random.default_rng(1111).integers(0, 256, (32, 32, 3), dtype=np.uint8)
         image, loss = style_reconstruction(picture, ("block1_conv1",), 32, 2)

@@ -1,16 +1,9 @@
 """1. Why neural style transfer, and the high-level architecture."""
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run views/1_why.py` on its own
-    sys.path.insert(0, ROOT)
-
-import streamlit as st  # noqa: E402
-
-from nst import viz  # noqa: E402
-from nst.config import PRESETS  # noqa: E402
-from ui.lessons import default_preset_note, preset_note, preset_style_text  # noqa: E402
+from nst import viz
+from nst.config import PRESETS
+from ui.walkthrough import default_preset_note, preset_note, preset_style_text
 
 st.title("1 · Why style transfer, and how it is wired")
 st.markdown(

@@ -1,19 +1,12 @@
 """2. Inside VGG-16: the feature maps of any layer for any picture; average vs max pooling."""
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run views/2_inside_vgg.py` on its own
-    sys.path.insert(0, ROOT)
-
-import streamlit as st  # noqa: E402
-
-from nst import images as imgs  # noqa: E402
-from nst import lessons, viz  # noqa: E402
-from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (LAYER_NOTES, activations, layer_maps_or_stop, layer_select, pooling_stylisation,  # noqa: E402
-                        sidebar_picture, working_copy)
-from ui.pictures import current as current_picture  # noqa: E402
+from nst import images as imgs
+from nst import lessons, viz
+from ui.common import features_or_stop
+from ui.walkthrough import (LAYER_NOTES, activations, layer_maps_or_stop, layer_select, pooling_stylisation,
+                             sidebar_picture, working_copy)
+from ui.pictures import current as current_picture
 
 st.title("2 · Inside VGG-16: what each layer sees")
 st.markdown(
@@ -105,7 +98,7 @@ with pool_cols[0]:
     st.plotly_chart(viz.feature_grid(maps_avg, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
                     key="vgg_avg", config={"displayModeBar": False})
 with pool_cols[1]:
-    st.markdown(f"**max pooling**: the same 4 maps")
+    st.markdown("**max pooling**: the same 4 maps")
     st.plotly_chart(viz.feature_grid(maps_max, few, cols=2, shared_scale=False, cell_px=160), width="stretch",
                     key="vgg_max", config={"displayModeBar": False})
 mean_avg, mean_max = float(maps_avg.mean()), float(maps_max.mean())

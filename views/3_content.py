@@ -1,21 +1,14 @@
 """3. Content: what a layer keeps, the content loss, and reconstructions from one layer alone."""
-import hashlib
-import sys
-from pathlib import Path
+import numpy as np
+import streamlit as st
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run views/3_content.py` on its own
-    sys.path.insert(0, ROOT)
-
-import numpy as np  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from nst import images as imgs  # noqa: E402
-from nst import lessons, viz  # noqa: E402
-from nst.weights import LAYERS  # noqa: E402
-from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (LAYER_NOTES, content_comparison, content_reconstructions, layer_select,  # noqa: E402
-                        reconstruction_sizes, remember, remembered, show_heatmaps, show_images, sidebar_picture)
+from nst import images as imgs
+from nst import lessons, viz
+from nst.weights import LAYERS
+from ui.common import features_or_stop
+from ui.walkthrough import (LAYER_NOTES, content_comparison, content_reconstructions, layer_select, pixels_key,
+                             reconstruction_sizes, remember, remembered, show_heatmaps, show_images,
+                             sidebar_picture)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -137,12 +130,11 @@ recon_size = r2.select_slider("Size (px)", [192, 256], value=192, key="content_r
 iterations = r3.select_slider("L-BFGS iterations", [40, 60, 100, 150], value=60, key="content_recon_iters",
                               persist_state="session")
 layers = [l for l in LAYERS if l in recon_layers]  # in network order
-digest = hashlib.md5(picture.tobytes()).hexdigest()
 smooth = st.toggle("Light smoothing (λ_tv = 0.001)", value=True, key="content_recon_smooth", persist_state="session",
                    help="A small total-variation term: where a deep layer leaves pixels free, they stay smooth "
                         "instead of filling with fine noise. Gatys et al. used none; switch it off to compare.")
 sizes = reconstruction_sizes(recon_size, iterations)
-params = (digest, picture.shape, tuple(layers), recon_size, iterations, smooth)
+params = (pixels_key(picture), tuple(layers), recon_size, iterations, smooth)
 go = st.button("Reconstruct", type="primary", key="content_recon_go", disabled=not layers)
 if go:
     remember("content_recon", params)

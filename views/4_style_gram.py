@@ -1,21 +1,14 @@
 """4. Style and the Gram matrix: G^l cell by cell, and textures made from Gram matrices alone."""
 import hashlib
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run views/4_style_gram.py` on its own
-    sys.path.insert(0, ROOT)
-
-import streamlit as st  # noqa: E402
-
-from nst import images as imgs  # noqa: E402
-from nst import lessons, viz  # noqa: E402
-from nst.config import GATYS_STYLE_LAYERS  # noqa: E402
-from nst.viz import fmt  # noqa: E402
-from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (layer_maps_or_stop, layer_select, reconstruction_settings,  # noqa: E402
-                        reconstructions_on_button, show_heatmaps, show_images, sidebar_picture)
+from nst import images as imgs
+from nst import lessons, viz
+from nst.config import GATYS_STYLE_LAYERS
+from nst.viz import fmt
+from ui.common import features_or_stop
+from ui.walkthrough import (layer_maps_or_stop, layer_select, reconstruction_settings,
+                             reconstructions_on_button, show_heatmaps, show_images, sidebar_picture)
 
 st.title("4 · Style and the Gram matrix")
 st.markdown(

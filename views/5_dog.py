@@ -1,21 +1,14 @@
 """5. The dog and the upside-down dog: same Gram matrix, different content. Then on a real picture."""
-import sys
-from pathlib import Path
+import numpy as np
+import pandas as pd
+import streamlit as st
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run views/5_dog.py` on its own
-    sys.path.insert(0, ROOT)
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from nst import images as imgs  # noqa: E402
-from nst import lessons, viz  # noqa: E402
-from nst.toy import dog_example  # noqa: E402
-from nst.viz import fmt  # noqa: E402
-from ui.common import features_or_stop, load_bundled, samples  # noqa: E402
-from ui.lessons import flip_demo, layer_select, show_heatmaps, sidebar_picture, working_copy  # noqa: E402
+from nst import images as imgs
+from nst import lessons, viz
+from nst.toy import dog_example
+from nst.viz import fmt
+from ui.common import features_or_stop, load_bundled, samples
+from ui.walkthrough import flip_demo, layer_select, show_heatmaps, sidebar_picture, working_copy
 
 st.title("5 · The dog and the upside-down dog")
 st.markdown(

@@ -1,21 +1,14 @@
 """6. The loss playground: move alpha, beta, w_l and the tv weight; watch every term of L."""
-import sys
-from pathlib import Path
+import pandas as pd
+import streamlit as st
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # `streamlit run views/6_loss_playground.py` on its own
-    sys.path.insert(0, ROOT)
-
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from nst import images as imgs  # noqa: E402
-from nst import lessons, viz  # noqa: E402
-from nst.config import PRESETS  # noqa: E402
-from nst.viz import fmt  # noqa: E402
-from ui.common import features_or_stop  # noqa: E402
-from ui.lessons import (default_preset_note, loss_inputs, pictures_panel, preset_note, stylised_preview,  # noqa: E402
-                        working_copy)
+from nst import images as imgs
+from nst import lessons, viz
+from nst.config import PRESETS
+from nst.viz import fmt
+from ui.common import features_or_stop
+from ui.walkthrough import (default_preset_note, loss_inputs, pictures_panel, preset_note, stylised_preview,
+                             working_copy)
 
 POWERS = ["0", "1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100", "1e3", "1e4", "1e5"]
 TV_POWERS = ["0", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100"]

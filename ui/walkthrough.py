@@ -1,4 +1,4 @@
-"""Streamlit pieces shared by the teaching pages (1-6): cached computations and layer pickers.
+"""The walkthrough (pages 1-6): its shared Streamlit pieces, cached computations, queued optimisations, pickers.
 
 Every number comes from :mod:`nst.lessons` (which calls :mod:`nst.losses` and
 :func:`nst.optimize.stylize`); this module only caches it per session-independent
