@@ -131,8 +131,9 @@ def reconstruct_content(features: VGGFeatures, content_rgb: np.ndarray, layer: s
                         tv_weight: float = 0.0) -> Iterator[Progress]:
     """Gatys Figure 1 (content): start g from noise and minimise L_content at ``layer`` only.
 
-    A thin call of :func:`nst.optimize.stylize`; yields its progress events (the
-    last one, ``done=True``, carries the image). The style image is unused (beta = 0).
+    A thin call of :func:`nst.optimize.stylize` with ``image_every=0`` (the image cadence: only the
+    last event, ``done=True``, carries the image); yields its progress events. The style image is
+    unused (beta = 0).
     """
     config = content_reconstruction_config(layer, size, iterations, seed, scales, min_size, tv_weight)
     return stylize(content_rgb, content_rgb, config, features=features, image_every=0)
@@ -189,10 +190,10 @@ def gram_cell(maps: np.ndarray, i: int, j: int) -> dict:
             "gram": float(gram(maps)[i, j])}
 
 
-def largest_off_diagonal(g: np.ndarray, among: Sequence[int] | None = None) -> tuple[int, int]:
+def largest_off_diagonal(gram_matrix: np.ndarray, among: Sequence[int] | None = None) -> tuple[int, int]:
     """(i, j), i != j, of the largest Gram entry, optionally only among the map indices ``among``."""
-    idx = np.arange(g.shape[0]) if among is None else np.asarray(among)
-    sub = np.array(g[np.ix_(idx, idx)], np.float64)
+    idx = np.arange(gram_matrix.shape[0]) if among is None else np.asarray(among)
+    sub = np.array(gram_matrix[np.ix_(idx, idx)], np.float64)
     if len(idx) < 2:
         return int(idx[0]), int(idx[0])
     np.fill_diagonal(sub, -np.inf)
@@ -222,20 +223,20 @@ def flip_demo(features: VGGFeatures, rgb: np.ndarray, layer: str, other_rgb: np.
     maps = activations(features, rgb, [layer])[layer]
     flipped_maps = np.ascontiguousarray(np.flip(maps, axis=0))
     flipped_input = activations(features, np.ascontiguousarray(rgb[::-1]), [layer])[layer]
-    g = gram(maps)
+    gram_maps = gram(maps)
     cases = {"flipped maps": flipped_maps, "flipped input": flipped_input}
     if other_rgb is not None:
         other = imgs.resize_exact(other_rgb, *rgb.shape[:2])
         cases["other picture"] = activations(features, other, [layer])[layer]
-    out = {"maps": maps, "gram": g, "cases": {}}
+    out = {"maps": maps, "gram": gram_maps, "cases": {}}
     for name, a in cases.items():
-        g_case = gram(a)
+        gram_case = gram(a)
         out["cases"][name] = {
             "maps": a,
-            "gram": g_case,
+            "gram": gram_case,
             "content_loss": float(losses.content_loss_layer(a, maps)),
-            "style_loss": float(losses.style_loss_layer(g_case, g)),
-            "max_gram_diff": float(np.max(np.abs(g_case - g))),
+            "style_loss": float(losses.style_loss_layer(gram_case, gram_maps)),
+            "max_gram_diff": float(np.max(np.abs(gram_case - gram_maps))),
             "energy_c": float(np.mean(np.square(maps, dtype=np.float64))),
             "energy": float(np.mean(np.square(a, dtype=np.float64))),
             "overlap": float(np.mean(maps.astype(np.float64) * a.astype(np.float64))),

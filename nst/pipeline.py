@@ -6,7 +6,7 @@ every content x style pair is one run. Output: ``data/gen_0``, ``data/gen_1``,
 finish together never share one), each with
 
 * ``result.png``            the final image,
-* ``snapshot_NNNN.png``     the image every N iterations (if asked),
+* ``snapshot_NNNN.png``     the image every N iterations (if asked: ``StyleConfig.snapshot_every``),
 * ``params.json``           every setting plus the input names and timings,
 * ``losses.csv``            every loss term at every iteration, appended as the run goes
                             (so even a killed process keeps all but its last moment).
@@ -104,6 +104,13 @@ class RunRecorder:
     killed outright keeps every row but the last moment's. ``final_shape`` (H, W), when given,
     is the result's size: snapshots taken at a coarser scale are enlarged to it. ``meta`` goes
     into params.json as it is (the scale plan, the command line, versions...).
+
+    One cadence, "an image every N iterations", has one name per layer of the program: the setting
+    ``StyleConfig.snapshot_every`` (``--snapshot-every``, recorded in params.json) is N for the files
+    written here; :func:`nst.optimize.stylize`'s ``image_every`` is the N at which its events carry an
+    image to the caller (the CLI passes ``snapshot_every``, the lessons 0: the last image only), and the
+    studio's ``every`` setting (its URL key) is the ``image_every`` of its live view and timelapse. A
+    snapshot is written for an event with an image whose iteration is a multiple of ``snapshot_every``.
     """
 
     folder: Path

@@ -209,26 +209,26 @@ def log_ticks(lo: float, hi: float) -> dict:
     return dict(tickmode="array", tickvals=vals, ticktext=texts, minor=dict(showgrid=False, ticks=""))
 
 
-def gram_heatmap(g: np.ndarray, labels: Sequence[int] | None = None, highlight: tuple[int, int] | None = None,
-                 title: str | None = None, text: bool = False, height: int = 460,
-                 clickable: bool = False) -> go.Figure:
+def gram_heatmap(gram_matrix: np.ndarray, labels: Sequence[int] | None = None,
+                 highlight: tuple[int, int] | None = None, title: str | None = None, text: bool = False,
+                 height: int = 460, clickable: bool = False) -> go.Figure:
     """A Gram matrix G_ij as a heatmap; rows i, columns j (labels are feature map indices).
 
     ``highlight`` (i, j), given as map indices, gets a red box. ``clickable`` lays an invisible
     marker on every cell: heatmap cells themselves send no selection events to a point-selecting
     chart (Streamlit's on_select), markers do, with x = j and y = i.
     """
-    g = np.asarray(g, np.float64)
-    labels = list(range(g.shape[0])) if labels is None else [int(v) for v in labels]
+    gram_matrix = np.asarray(gram_matrix, np.float64)
+    labels = list(range(gram_matrix.shape[0])) if labels is None else [int(v) for v in labels]
     names = [str(v) for v in labels]
     fig = go.Figure(go.Heatmap(
-        z=g, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
+        z=gram_matrix, x=names, y=names, colorscale=MAPS_SCALE, colorbar=dict(thickness=10),
         texttemplate="%{z:.4~g}" if text else None, textfont=dict(size=12),
         hovertemplate="G<sub>%{y},%{x}</sub> = %{z:.4g}<extra></extra>"))
     if clickable:
         cols, rows = np.meshgrid(names, names)
         fig.add_trace(go.Scatter(
-            x=cols.ravel(), y=rows.ravel(), customdata=g.ravel(), mode="markers", showlegend=False,
+            x=cols.ravel(), y=rows.ravel(), customdata=gram_matrix.ravel(), mode="markers", showlegend=False,
             marker=dict(symbol="square", size=max(6, int(0.8 * (height - 80) / max(1, len(names)))), opacity=0),
             hovertemplate="G<sub>%{y},%{x}</sub> = %{customdata:.4g}<br>click to pick<extra></extra>"))
     if highlight is not None and str(highlight[0]) in names and str(highlight[1]) in names:
