@@ -319,8 +319,3 @@ def stylize_events(features: VGGFeatures, content_rgb: np.ndarray, style_rgb: np
     """The progress events of a (short) :func:`nst.optimize.stylize` run (only the last carries the image)."""
     return stylize(content_rgb, style_rgb, config, features=features, image_every=0)
 
-
-def quick_stylize(features: VGGFeatures, content_rgb: np.ndarray, style_rgb: np.ndarray,
-                  config: StyleConfig) -> np.ndarray:
-    """The final image of a (short) :func:`nst.optimize.stylize` run."""
-    return final(stylize_events(features, content_rgb, style_rgb, config)).image

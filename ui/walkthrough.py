@@ -113,10 +113,9 @@ def pictures_panel(specs: Sequence[tuple[str, str, str]], size_label: str, size_
     return out, int(size)
 
 
-def sidebar_picture(heading: str, label: str, kind: str, key: str, size_label: str, size_key: str,
-                    default_size: int, size_help: str) -> tuple[np.ndarray, str, np.ndarray]:
-    """One picture and the working size, chosen in the page (the name is historical); returns
-    (image, name, working copy)."""
+def page_picture(label: str, kind: str, key: str, size_label: str, size_key: str, default_size: int,
+                 size_help: str) -> tuple[np.ndarray, str, np.ndarray]:
+    """One picture and the working size, chosen in the page; returns (image, name, working copy)."""
     [(image, name)], size = pictures_panel([(label, kind, key)], size_label, size_key, default_size, size_help)
     return image, name, working_copy(image, size)
 
@@ -260,11 +259,9 @@ def style_reconstruction(rgb: np.ndarray, layers: tuple[str, ...], size: int, it
     return optimised(key, "a style reconstruction", compute)
 
 
-def run_reconstructions(kind: str, rgb: np.ndarray, items: Sequence, size: int, iterations: int,
-                        captions: Sequence[str]) -> list[tuple[np.ndarray, float]]:
+def style_reconstructions(rgb: np.ndarray, items: Sequence, size: int, iterations: int,
+                          captions: Sequence[str]) -> list[tuple[np.ndarray, float]]:
     """Compute each style reconstruction (kept) with a progress bar; ``items`` are layer sets."""
-    if kind != "style":
-        raise ValueError(f"run_reconstructions makes style reconstructions, not {kind!r} ones")
     results = []
     bar = st.progress(0.0, text=f"Reconstructing 1 of {len(items)}...")
     for k, item in enumerate(items):
@@ -307,9 +304,9 @@ def remember(name: str, params: tuple) -> None:
     st.session_state[f"_done_{name}"] = params
 
 
-def reconstructions_on_button(kind: str, rgb: np.ndarray, items: Sequence, captions: Sequence[str], size: int,
-                              iterations: int, params: tuple, button_label: str, key: str):
-    """A button that runs a page's reconstructions (``key``_go); from then on, for the same ``params``,
+def style_reconstructions_on_button(rgb: np.ndarray, items: Sequence, captions: Sequence[str], size: int,
+                                    iterations: int, params: tuple, button_label: str, key: str):
+    """A button that runs a page's style reconstructions (``key``_go); from then on, for the same ``params``,
     their (cached) results. None before the button is pressed, or after an error (shown in one sentence)."""
     if st.button(button_label, type="primary", key=f"{key}_go"):
         remember(key, params)
@@ -318,7 +315,7 @@ def reconstructions_on_button(kind: str, rgb: np.ndarray, items: Sequence, capti
                    "kept, so pressing again is instant.")
         return None
     try:
-        return run_reconstructions(kind, rgb, items, size, iterations, captions)
+        return style_reconstructions(rgb, items, size, iterations, captions)
     except (imgs.ImageError, ValueError) as exc:
         st.error(str(exc))
         return None

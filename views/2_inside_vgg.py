@@ -5,7 +5,7 @@ from nst import images as imgs
 from nst import lessons, viz
 from ui.common import features_or_stop
 from ui.walkthrough import (LAYER_NOTES, activations, layer_maps_or_stop, layer_select, pooling_stylisation,
-                             sidebar_picture, working_copy)
+                             page_picture, working_copy)
 from ui.pictures import current as current_picture
 
 st.title("2 · Inside VGG-16: what each layer sees")
@@ -17,9 +17,9 @@ st.markdown(
 
 features_or_stop()
 
-image, name, picture = sidebar_picture("Picture", "Picture (content photo)", "content", "vgg_image",
-                                       "Picture size (longest side, px)", "vgg_size", 160,
-                                       "Smaller is faster; block 5 sees the picture at 1/16 of this.")
+image, name, picture = page_picture("Picture (content photo)", "content", "vgg_image",
+                                    "Picture size (longest side, px)", "vgg_size", 160,
+                                    "Smaller is faster; block 5 sees the picture at 1/16 of this.")
 
 layer = layer_select("Layer l", key="layer", default="block3_conv1")
 block = lessons.block_of(layer)

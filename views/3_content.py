@@ -8,7 +8,7 @@ from nst.weights import LAYERS
 from ui.common import features_or_stop
 from ui.walkthrough import (LAYER_NOTES, content_comparison, content_reconstructions, layer_select, pixels_key,
                              reconstruction_sizes, remember, remembered, show_heatmaps, show_images,
-                             sidebar_picture)
+                             page_picture)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -22,9 +22,9 @@ st.caption("$C_l$ feature maps, $M_l = H_l W_l$ positions: the *mean* squared di
 
 features_or_stop()
 
-image, name, picture = sidebar_picture("Content image c", "Content image c (photo)", "content", "content_image",
-                                       "Working size (px)", "content_size", 128,
-                                       "Longest side of c and g; smaller is faster.")
+image, name, picture = page_picture("Content image c (photo)", "content", "content_image",
+                                    "Working size (px)", "content_size", 128,
+                                    "Longest side of c and g; smaller is faster.")
 
 layer = layer_select("Content layer l", key="content_layer", default="block3_conv3",
                      help="The article uses its top-most layer, block3_conv3; Gatys et al. use block4_conv2.")

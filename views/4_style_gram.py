@@ -7,8 +7,8 @@ from nst import lessons, viz
 from nst.config import GATYS_STYLE_LAYERS
 from nst.viz import fmt
 from ui.common import features_or_stop
-from ui.walkthrough import (layer_maps_or_stop, layer_select, reconstruction_settings,
-                             reconstructions_on_button, show_heatmaps, show_images, sidebar_picture)
+from ui.walkthrough import (layer_maps_or_stop, layer_select, page_picture, reconstruction_settings, show_heatmaps,
+                             show_images, style_reconstructions_on_button)
 
 st.title("4 · Style and the Gram matrix")
 st.markdown(
@@ -24,8 +24,8 @@ st.caption("$F^l_{ik}$ is $A^l$ with the positions flattened: map $i$ at positio
 
 features_or_stop()
 
-image, name, picture = sidebar_picture("Style image s", "Style image s (painting)", "style", "gram_image",
-                                       "Working size (px)", "gram_size", 128, "Longest side of s; smaller is faster.")
+image, name, picture = page_picture("Style image s (painting)", "style", "gram_image",
+                                    "Working size (px)", "gram_size", 128, "Longest side of s; smaller is faster.")
 
 layer = layer_select("Layer l", key="style_layer", default="block2_conv1")
 maps = layer_maps_or_stop(picture, layer)
@@ -97,8 +97,8 @@ recon_size, iterations = reconstruction_settings("gram")
 sets = lessons.growing_layer_sets(GATYS_STYLE_LAYERS)
 labels = ["block1_conv1"] + [f"+ {s[-1]}" for s in sets[1:]]
 params = (context[1], picture.shape, recon_size, iterations)
-results = reconstructions_on_button("style", picture, sets, labels, recon_size, iterations, params,
-                                   "Reconstruct the style from 1, 2, ... 5 layers", "gram_recon")
+results = style_reconstructions_on_button(picture, sets, labels, recon_size, iterations, params,
+                                         "Reconstruct the style from 1, 2, ... 5 layers", "gram_recon")
 if results is not None:
     show_images([imgs.resize_to(picture, recon_size)] + [r[0] for r in results], ["s"] + labels)
     st.caption(f"Each from noise, {iterations} L-BFGS iterations at {recon_size} px; the layer sets grow "

@@ -8,7 +8,7 @@ from nst import lessons, viz
 from nst.toy import dog_example
 from nst.viz import fmt
 from ui.common import features_or_stop, load_bundled, samples
-from ui.walkthrough import flip_demo, layer_select, show_heatmaps, sidebar_picture, working_copy
+from ui.walkthrough import flip_demo, layer_select, page_picture, show_heatmaps, working_copy
 
 st.title("5 · The dog and the upside-down dog")
 st.markdown(
@@ -52,8 +52,8 @@ st.success(
 # --- a real picture ----------------------------------------------------------------------
 st.header("The same on a real picture")
 features_or_stop()
-image, name, picture = sidebar_picture("Picture", "Picture (content photo)", "content", "dog_image",
-                                       "Working size (px)", "dog_size", 128, "Longest side; smaller is faster.")
+image, name, picture = page_picture("Picture (content photo)", "content", "dog_image",
+                                    "Working size (px)", "dog_size", 128, "Longest side; smaller is faster.")
 layer = layer_select("Layer l", key="flip_layer", default="block2_conv1")
 others = [n for n in samples()["content"] if n != name]
 other = working_copy(load_bundled(str(samples()["content"][others[0]])), max(picture.shape[:2])) if others else None
