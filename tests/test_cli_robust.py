@@ -100,16 +100,22 @@ def test_sighup_while_the_network_loads_writes_nothing_and_says_so(tmp_path):
 
 
 # --- 3. a full disk -------------------------------------------------------------------------------------
+def mount_tmpfs(mount, options: str):
+    """A tmpfs mounted at the new folder ``mount`` with ``options``; the test is skipped where that cannot be
+    done (it needs root, as in CI; for others chmod does not stop root either)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (no CAP_SYS_ADMIN in this container)")
+    return mount
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 256 KB tmpfs (root only, as in CI)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (no CAP_SYS_ADMIN in this container)")
+    mount = mount_tmpfs(tmp_path / "disk", "size=256k")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
@@ -332,13 +338,7 @@ def test_a_plan_with_fewer_scales_than_asked_is_noted():
 
 def test_samples_on_a_read_only_folder_fails_at_once(tmp_path, capfd):
     """It used to draw for 9 s and then fail; the folder is probed first."""
-    if os.geteuid() != 0:
-        pytest.skip("a read-only mount needs root (CI runs as root; for others chmod does not stop root)")
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(ro)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (no CAP_SYS_ADMIN in this container)")
+    ro = mount_tmpfs(tmp_path / "ro", "ro,size=64k")
     try:
         start = time.monotonic()
         code, _, err = run_main(capfd, "samples", "--out", ro)

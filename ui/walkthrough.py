@@ -78,6 +78,19 @@ def default_preset_note() -> str:
             "larger structures of a painting, strokes and shapes rather than only colour and grain.")
 
 
+def preset_picker() -> tuple[str, object]:
+    """The layer preset of a page (its name lives in the URL, ``?preset=gatys``) and one sentence on it;
+    returns (name, StyleConfig)."""
+    from nst.config import PRESETS
+
+    name = st.segmented_control(
+        "Layers", list(PRESETS), default="article", required=True, key="preset", bind="query-params",
+        help="Which VGG-16 layers feed the two losses (a preset).") or "article"
+    note = default_preset_note()
+    st.caption(preset_note(name) + (f" {note}" if note else ""))
+    return name, PRESETS[name]
+
+
 def layer_select(label: str, key: str, default: str, options: Sequence[str] = tuple(LAYERS),
                  container=None, help: str | None = None) -> str:
     """A layer picker whose value lives in the URL (``?<key>=block3_conv1``), so a lesson is a link."""

@@ -2,8 +2,7 @@
 import streamlit as st
 
 from nst import viz
-from nst.config import PRESETS
-from ui.walkthrough import default_preset_note, preset_note, preset_style_text
+from ui.walkthrough import preset_picker, preset_style_text
 
 st.title("1 · Why style transfer, and how it is wired")
 st.markdown(
@@ -11,12 +10,7 @@ st.markdown(
     "*contains* and how it is *painted*. Neural style transfer (Gatys et al. 2015) reads both off the "
     "network and asks for a new picture with the **content** of one image and the **style** of another.")
 
-preset_name = st.segmented_control(
-    "Layers", list(PRESETS), default="article", required=True, key="preset", bind="query-params",
-    help="Which VGG-16 layers feed the two losses (a preset).") or "article"
-preset = PRESETS[preset_name]
-note = default_preset_note()
-st.caption(preset_note(preset_name) + (f" {note}" if note else ""))
+preset_name, preset = preset_picker()
 style_text = preset_style_text(preset)
 
 # Drawn twice: left to right on a wide screen, top to bottom on a phone (CSS shows the one that fits).

@@ -4,11 +4,9 @@ import streamlit as st
 
 from nst import images as imgs
 from nst import lessons, viz
-from nst.config import PRESETS
 from nst.viz import fmt
 from ui.common import features_or_stop
-from ui.walkthrough import (default_preset_note, loss_inputs, pictures_panel, preset_note, stylised_preview,
-                             working_copy)
+from ui.walkthrough import loss_inputs, pictures_panel, preset_picker, stylised_preview, working_copy
 
 POWERS = ["0", "1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100", "1e3", "1e4", "1e5"]
 TV_POWERS = ["0", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100"]
@@ -38,12 +36,7 @@ features_or_stop()
     [("Content image c (photo)", "content", "play_content"), ("Style image s (painting)", "style", "play_style")],
     "Working size (px)", "play_size", 128, "Longest side of c, s and g; smaller is faster.", sizes=(96, 128, 160))
 
-preset_name = st.segmented_control(
-    "Layers", list(PRESETS), default="article", required=True, key="preset", bind="query-params",
-    help="Which VGG-16 layers feed the two losses (a preset).") or "article"
-preset = PRESETS[preset_name]
-note = default_preset_note()
-st.caption(preset_note(preset_name) + (f" {note}" if note else ""))
+preset_name, preset = preset_picker()
 if getattr(preset, "style_loss", "gram") != "gram" or getattr(preset, "normalize", False):
     st.caption(f"Here only {preset_name}'s layers are used: the terms below are the article's, Gram matrices and "
                "plain sums, so that every number can be followed by hand.")

@@ -78,6 +78,14 @@ LAYOUT_PROBLEMS = r"""
 """
 
 
+# The smallest word of each visible page-1 diagram, in screen pixels.
+DIAGRAM_TEXT_PX = """() => [...document.querySelectorAll('[data-testid=stGraphVizChart] svg')]
+    .filter(s => s.getBoundingClientRect().width > 0).map(s => {
+      const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+      return Math.min(...[...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale));
+    })"""
+
+
 def _settle(page) -> None:
     """The script has finished and every chart it sent has been drawn."""
     wait_for_app(page, 180_000)
@@ -108,22 +116,14 @@ def test_every_page_fits_a_phone_and_a_tablet(new_page, app_url):
     # the page-1 diagram on a phone is the vertical one, its words readable
     page.goto(app_url)
     _settle(page)
-    sizes = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stGraphVizChart] svg')]
-        .filter(s => s.getBoundingClientRect().width > 0).map(s => {
-          const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
-          return Math.min(...[...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale));
-        })""")
+    sizes = page.evaluate(DIAGRAM_TEXT_PX)
     assert len(sizes) == 1 and sizes[0] >= 10, sizes
 
 
 def test_page_one_diagram_is_readable_on_a_desktop(page, app_url):
     page.goto(app_url)
     _settle(page)
-    sizes = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stGraphVizChart] svg')]
-        .filter(s => s.getBoundingClientRect().width > 0).map(s => {
-          const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
-          return Math.min(...[...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale));
-        })""")
+    sizes = page.evaluate(DIAGRAM_TEXT_PX)
     assert len(sizes) == 1 and sizes[0] >= 12, sizes  # the wide diagram, every word at least 12 px
 
 
