@@ -39,17 +39,17 @@ def test_unknown_style_loss_is_refused():
 def test_normalised_layers_weigh_each_layer_by_its_targets_size(features, content_image, style_image):
     config = preset("gatys", size=48, normalize=True)
     model = LossModel(features, config, content_image, [style_image], [1.0])
-    style_w = model._args[3].numpy()
-    for k, name in enumerate(model.style_layers):
-        scale = losses.statistics_scale(model.style_targets[name])
-        assert style_w[k] == pytest.approx(1.0 / scale, rel=1e-5)
+    style_w = [1.0 / losses.statistics_scale(model.style_targets[name]) for name in model.style_layers]
     # the painting itself has zero style loss and its own content has zero content loss
     plain = preset("gatys", size=48)
     x = features.preprocess(content_image)
     assert float(LossModel(features, plain, content_image, [style_image], [1.0]).terms(x)["content"]) == 0.0
-    # normalised, a layer at the start of the run (content init) costs about its relative error: O(1), not O(size)
+    # L_style = sum_l w_l E_l with w_l = 1 / (the size of the layer's target), seen through the public terms
     terms = {k: float(v) for k, v in model.terms(x).items()}
     weighted = [terms[f"style/{n}"] * style_w[k] for k, n in enumerate(model.style_layers)]
+    assert terms["style"] == pytest.approx(sum(weighted), rel=1e-4)
+    assert max(style_w) / min(style_w) > 10  # the layers' sizes differ, so the sum tells the weights apart
+    # normalised, a layer at the start of the run (content init) costs about its relative error: O(1), not O(size)
     assert max(weighted) < 50 and min(weighted) > 1e-4
 
 
