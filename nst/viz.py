@@ -133,41 +133,11 @@ def feature_grid(maps: np.ndarray, indices: Sequence[int], cols: int = 8, shared
     return fig
 
 
-def heatmap_row(arrays: Sequence[np.ndarray], titles: Sequence[str], diverging: Sequence[bool] | None = None,
-                height: int = 260, value_name: str = "value", text: bool = False,
-                zrange: tuple[float, float] | None = None) -> go.Figure:
-    """Heatmaps side by side, each with its own colour bar. ``diverging`` ones are centred on 0 (red/blue).
-
-    ``zrange`` (zmin, zmax) puts every non-diverging map on one scale, with a single colour bar.
-    """
-    n = len(arrays)
-    diverging = list(diverging) if diverging is not None else [False] * n
-    fig = make_subplots(rows=1, cols=n, subplot_titles=list(titles), horizontal_spacing=0.1)
-    for k, (z, div) in enumerate(zip(arrays, diverging)):
-        z = np.asarray(z, np.float64)
-        kwargs = {}
-        if div:
-            bound = float(np.max(np.abs(z))) or 1.0
-            kwargs = dict(zmin=-bound, zmax=bound, zmid=0.0, colorscale=DIFF_SCALE)
-        elif zrange is not None:
-            kwargs = dict(colorscale=MAPS_SCALE, zmin=zrange[0], zmax=zrange[1], showscale=k == n - 1)
-        else:
-            kwargs = dict(colorscale=MAPS_SCALE)
-        if text:
-            kwargs.update(texttemplate="%{z:.3g}", textfont=dict(size=11))
-        x_end = (k + 1) / n - 0.02
-        fig.add_trace(go.Heatmap(z=z, colorbar=dict(x=x_end, thickness=8, len=0.9),
-                                 hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_name} = %{{z:.4g}}<extra></extra>",
-                                 **kwargs), row=1, col=k + 1)
-    _square_pixels(fig, n)
-    fig.update_layout(height=height, margin=dict(l=5, r=5, t=30, b=5))
-    return fig
-
-
 def heatmap_panels(arrays: Sequence[np.ndarray], titles: Sequence[str], diverging: Sequence[bool] | None = None,
                    height: int = 260, value_name: str = "value", text: bool = False,
                    zrange: tuple[float, float] | None = None) -> list[go.Figure]:
-    """Like :func:`heatmap_row`, but one figure per heatmap, each with its title and its own colour bar.
+    """Heatmaps, one figure each, with its title and its own colour bar; ``diverging`` ones are centred on 0
+    (red/blue).
 
     Placed in columns (the pages' ``show_heatmaps``), the panels sit side by side on a wide screen and
     stack on a phone, so no colour bar ever lies over the next panel and no title over another.

@@ -53,12 +53,6 @@ def bundled_name(slot: str) -> str | None:
     return entry["choice"] if entry else None
 
 
-def upload_name(slot: str) -> str | None:
-    """The file name of the picture this session uploaded for ``slot``, if it is in use."""
-    entry = _slots().get(slot)
-    return entry["upload"][0] if entry and entry["use_upload"] and entry["upload"] else None
-
-
 def _picked(slot: str, key: str) -> None:
     """The select box changed: a bundled name, or the upload again."""
     entry = _slots()[slot]

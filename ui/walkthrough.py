@@ -19,7 +19,6 @@ from nst import lessons
 from nst.weights import LAYERS
 from ui.common import features
 
-ARTICLE_CONTENT_LAYER = "block3_conv3"
 LAYER_NOTES = {
     "block1_conv1": "edges and colours",
     "block2_conv1": "small textures",
