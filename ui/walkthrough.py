@@ -195,7 +195,7 @@ def optimisation_turn(label: str):
 
 def _keep(store: dict, key: tuple, value) -> None:
     while len(store) >= FINISHED_RUNS_KEPT:
-        store.pop(next(iter(store)))
+        store.pop(next(iter(store)), None)
     store[key] = value
 
 
@@ -203,11 +203,14 @@ def optimised(key: tuple, label: str, compute):
     """``compute(heartbeat)``'s result for ``key``: kept from an earlier run of any session, or computed now
     in this process's one optimisation slot, after the runs ahead of it in the queue (the studio's too)."""
     store = _finished_runs()
-    if key not in store:
+    value = store.get(key)
+    if value is None:
         with optimisation_turn(label) as heartbeat:
-            if key not in store:  # another session may have made it while this one waited
-                _keep(store, key, compute(heartbeat))
-    return store[key]
+            value = store.get(key)  # another session may have made it while this one waited
+            if value is None:
+                value = compute(heartbeat)
+                _keep(store, key, value)
+    return value
 
 
 RECON_SCALES, RECON_MIN_SIZE = 4, 32  # 32 -> ... -> 192 px: the engine's multi-scale L-BFGS
@@ -231,7 +234,8 @@ def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, i
     store = _finished_runs()
     digest = pixels_key(rgb)
     keys = {l: ("content", digest, l, int(size), int(iterations), bool(smooth), weights) for l in layers}
-    todo = [l for l in layers if keys[l] not in store]
+    made = {l: store.get(keys[l]) for l in layers}
+    todo = [l for l in layers if made[l] is None]
     if todo:
         bar = st.progress(0.0, text="Starting...")
         total = len(todo) * int(iterations)
@@ -252,9 +256,9 @@ def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, i
                     raise ValueError("the reconstruction produced no image")
                 return last.image, float(last.losses.get("content", float("nan")))
 
-            optimised(keys[layer], f"a content reconstruction ({layer})", compute)
+            made[layer] = optimised(keys[layer], f"a content reconstruction ({layer})", compute)
         bar.empty()
-    return [store[keys[l]] for l in layers]
+    return [made[l] for l in layers]
 
 
 def style_reconstruction(rgb: np.ndarray, layers: tuple[str, ...], size: int, iterations: int, seed: int = 0,
