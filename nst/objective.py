@@ -79,9 +79,9 @@ class CompiledLoss:
 
         def adam_step(x, m, v, t, lr, *targets):
             """One Adam step on g, clipped to valid pixels; returns the loss terms before the step."""
-            out, g = value_and_grad(tf.convert_to_tensor(x), *targets)
-            m.assign(b1 * m + (1 - b1) * g)
-            v.assign(b2 * v + (1 - b2) * tf.square(g))
+            out, grad = value_and_grad(tf.convert_to_tensor(x), *targets)
+            m.assign(b1 * m + (1 - b1) * grad)
+            v.assign(b2 * v + (1 - b2) * tf.square(grad))
             m_hat = m / (1 - tf.pow(b1, t))
             v_hat = v / (1 - tf.pow(b2, t))
             x.assign(tf.clip_by_value(x - lr * m_hat / (tf.sqrt(v_hat) + eps), low, high))

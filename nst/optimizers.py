@@ -108,7 +108,7 @@ def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
     x = np.clip(np.asarray(x0, np.float64).ravel(), low, high)
     nbd = np.full(n, 2, np.int32)  # 2: bounded below and above
     f = np.array(0.0, np.float64)
-    g = np.zeros(n, np.float64)
+    gradient = np.zeros(n, np.float64)  # (g is the generated image elsewhere; here dL/dx)
     wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m, np.float64)
     iwa = np.zeros(3 * n, np.int32)
     task = np.zeros(2, np.int32)
@@ -122,8 +122,8 @@ def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
     i = 0
     with _SingleThreadedBLAS():
         while i < iterations:
-            setulb(m, x, low, high, nbd, f, g, 0.0, 0.0, wa, iwa, task, lsave, isave, dsave, 20, ln_task)
-            if task[0] == 3:  # wants f and g at x
+            setulb(m, x, low, high, nbd, f, gradient, 0.0, 0.0, wa, iwa, task, lsave, isave, dsave, 20, ln_task)
+            if task[0] == 3:  # wants the loss and its gradient at x
                 if evals >= max_evals:
                     break
                 result, grad = model.value_and_grad(x.astype(np.float32).reshape(shape))
@@ -134,7 +134,7 @@ def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
                     yield i + 1, {"total": float("nan")}, None, evals_since
                     return
                 f = np.array(out["total"], np.float64)
-                g = grad.numpy().astype(np.float64).ravel()
+                gradient = grad.numpy().astype(np.float64).ravel()
             elif task[0] == 1:  # a new iterate
                 i += 1
                 yield i, out, x.reshape(shape).astype(np.float32), evals_since
