@@ -146,9 +146,9 @@ PRESETS: dict[str, StyleConfig] = {
     # deeper layers (they carry larger structures), every term normalised, the mean and covariance
     # matched apart, reflect padding, and most iterations at coarse scales where strokes form.
     "deep": StyleConfig(preset="deep", content_layers=("block4_conv2",), style_layers=GATYS_STYLE_LAYERS,
-                        alpha=1.0, beta=0.5, tv_weight=0.0, style_loss="meancov", normalize=True, content_detail=1.0,
-                        padding="reflect", size=512, scales=5, min_size=128, coarse_weight=1.5,
-                        iterations=300),
+                        alpha=1.0, beta=1.0, tv_weight=0.0, style_loss="meancov", normalize=True, content_detail=0.7,
+                        padding="reflect", size=512, scales=5, min_size=128, coarse_weight=1.0,
+                        iterations=200),
 }
 
 

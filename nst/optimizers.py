@@ -74,7 +74,15 @@ class _SingleThreadedBLAS:
 
 
 def _setulb():
-    """SciPy's reverse-communication L-BFGS-B step (SciPy >= 1.15's C version), or None."""
+    """SciPy's reverse-communication L-BFGS-B step (SciPy >= 1.15's C version), or None.
+
+    Private, and kept on purpose: driving it here instead of the public ``scipy.optimize.minimize``
+    (in a worker thread, :func:`_run_lbfgs_minimize`) makes a run 1.20x faster, measured with the
+    default preset at 256 px, 60 iterations, three interleaved runs each (22.1 s against 26.5 s,
+    the same 66 evaluations and final loss): ``minimize`` classifies every variable's bounds in
+    Python and hands each iterate across threads. Where the function is missing or its signature
+    differs, the public path runs (and is tested).
+    """
     try:
         from scipy.optimize import _lbfgsb
     except ImportError:
@@ -86,6 +94,19 @@ def _setulb():
 
 
 _LBFGS_MEMORY = 20  # maxcor: correction pairs kept
+
+
+def _unit(n: int) -> float:
+    """The pixel step that L-BFGS-B's variables count in: sqrt(n) for n pixel values.
+
+    L-BFGS-B's first step moves its variables by a vector of length 1 (1/|gradient| along the
+    gradient). In pixels (0..255) at 512 px that is 1/723 of a grey level per pixel: a change
+    of the loss below float32's resolution, which L-BFGS-B reads as convergence or a failed
+    line search (measured at 512 px: a scale stopped after 1 of its 28 iterations, or took
+    none at all). Counting the variables in units of sqrt(n) pixels makes that first step
+    about one grey level per pixel at any size; later steps are the same either way.
+    """
+    return float(np.sqrt(n))
 
 
 def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
@@ -102,10 +123,11 @@ def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
         return
     shape = tuple(x0.shape)
     n = int(np.prod(shape))
-    low = np.ascontiguousarray(np.broadcast_to(model.bounds[0].numpy(), shape).ravel(), np.float64)
-    high = np.ascontiguousarray(np.broadcast_to(model.bounds[1].numpy(), shape).ravel(), np.float64)
+    unit = _unit(n)
+    low = np.ascontiguousarray(np.broadcast_to(model.bounds[0].numpy(), shape).ravel() / unit, np.float64)
+    high = np.ascontiguousarray(np.broadcast_to(model.bounds[1].numpy(), shape).ravel() / unit, np.float64)
     m = _LBFGS_MEMORY
-    x = np.clip(np.asarray(x0, np.float64).ravel(), low, high)
+    x = np.clip(np.asarray(x0, np.float64).ravel() / unit, low, high)  # L-BFGS-B's variables: pixels / unit
     nbd = np.full(n, 2, np.int32)  # 2: bounded below and above
     f = np.array(0.0, np.float64)
     gradient = np.zeros(n, np.float64)  # (g is the generated image elsewhere; here dL/dx)
@@ -120,13 +142,14 @@ def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
     evals = evals_since = 0
     out = None
     i = 0
+    restarts = 0  # fresh starts since the last new iterate
     with _SingleThreadedBLAS():
         while i < iterations:
             setulb(m, x, low, high, nbd, f, gradient, 0.0, 0.0, wa, iwa, task, lsave, isave, dsave, 20, ln_task)
             if task[0] == 3:  # wants the loss and its gradient at x
                 if evals >= max_evals:
                     break
-                result, grad = model.value_and_grad(x.astype(np.float32).reshape(shape))
+                result, grad = model.value_and_grad((x * unit).astype(np.float32).reshape(shape))
                 out = floats(result)
                 evals += 1
                 evals_since += 1
@@ -134,12 +157,19 @@ def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
                     yield i + 1, {"total": float("nan")}, None, evals_since
                     return
                 f = np.array(out["total"], np.float64)
-                gradient = grad.numpy().astype(np.float64).ravel()
+                gradient = grad.numpy().astype(np.float64).ravel() * unit
             elif task[0] == 1:  # a new iterate
                 i += 1
-                yield i, out, x.reshape(shape).astype(np.float32), evals_since
+                restarts = 0
+                yield i, out, (x * unit).reshape(shape).astype(np.float32), evals_since
                 evals_since = 0
-            else:  # converged, or the line search could not go on
+            elif restarts == 0 and evals < max_evals:
+                # "Converged" or a failed line search with iterations left (float32 rounding): start
+                # afresh from the last iterate once; a second stop without a new iterate ends the scale.
+                restarts += 1
+                for state in (wa, iwa, task, ln_task, lsave, isave, dsave):
+                    state[...] = 0
+            else:  # converged again, or the line search could not go on
                 break
 
 
@@ -148,24 +178,25 @@ def _run_lbfgs_minimize(model: LossModel, x0: tf.Tensor, iterations: int):
     from scipy.optimize import Bounds, minimize
 
     shape = tuple(x0.shape)
-    low = np.broadcast_to(model.bounds[0].numpy(), shape).ravel().astype(np.float64)
-    high = np.broadcast_to(model.bounds[1].numpy(), shape).ravel().astype(np.float64)
+    unit = _unit(int(np.prod(shape)))
+    low = np.broadcast_to(model.bounds[0].numpy(), shape).ravel().astype(np.float64) / unit
+    high = np.broadcast_to(model.bounds[1].numpy(), shape).ravel().astype(np.float64) / unit
     events: queue.Queue = queue.Queue(maxsize=1)
     halt = threading.Event()
     last = {"out": None, "evals": 0}
 
     def fun(flat):
-        x = tf.constant(flat.reshape(shape), tf.float32)
+        x = tf.constant((flat * unit).reshape(shape), tf.float32)
         out, grad = model.value_and_grad(x)
         last["out"] = out
         last["evals"] += 1
         value = float(out["total"])
         if not np.isfinite(value):
             raise FloatingPointError
-        return value, grad.numpy().ravel().astype(np.float64)
+        return value, grad.numpy().ravel().astype(np.float64) * unit
 
     def callback(intermediate_result):
-        item = (floats(last["out"]), intermediate_result.x.reshape(shape).astype(np.float32), last["evals"])
+        item = (floats(last["out"]), (intermediate_result.x * unit).reshape(shape).astype(np.float32), last["evals"])
         last["evals"] = 0
         while not halt.is_set():
             try:
@@ -179,7 +210,7 @@ def _run_lbfgs_minimize(model: LossModel, x0: tf.Tensor, iterations: int):
     def work():
         try:
             with _SingleThreadedBLAS():
-                minimize(fun, np.asarray(x0, np.float64).ravel(), jac=True, method="L-BFGS-B",
+                minimize(fun, np.asarray(x0, np.float64).ravel() / unit, jac=True, method="L-BFGS-B",
                          bounds=Bounds(low, high), callback=callback,
                          options={"maxiter": iterations, "maxfun": iterations * 3, "maxcor": _LBFGS_MEMORY,
                                   "ftol": 0.0, "gtol": 0.0})
