@@ -13,8 +13,8 @@
 
 How a run works inside Streamlit
 --------------------------------
-The optimisation runs in the script run itself (DESIGN.md, "Running long work
-inside Streamlit"): ``Run`` sets a flag through its callback, the rerun that
+The optimisation runs in the script run itself (not in a thread, so that a
+click on Stop can end it at the next ``st`` call): ``Run`` sets a flag through its callback, the rerun that
 follows draws the page with every setting disabled and the ``Stop`` button
 enabled, then iterates :func:`nst.optimize.stylize` and redraws placeholders.
 Every ``st`` call is a point where Streamlit can end the script: a click on
