@@ -266,19 +266,28 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
         current = final.astype(np.float32)
     elif current.shape[:2] != final.shape[:2]:
         # stopped (or diverged) at a coarser scale: hand back the image so far at the size asked for
-        h0, w0 = enlarged_from = current.shape[:2]
+        enlarged_from = tuple(current.shape[:2])
         current = imgs.resize_exact(np.clip(current, 0, 255).round().astype(np.uint8),
                                     *final.shape[:2]).astype(np.float32)
-        message = (message + f" It ended at the coarse scale {scale_index + 1} of {len(sizes)}, so its "
-                   f"{w0}x{h0} px image was enlarged to {final.shape[1]}x{final.shape[0]} px.").strip()
     image = _finish_image(current, final, config)
     exact = np.clip(current, 0, 255).astype(np.float32) if config.preserve_color != "luminance" \
         else image.astype(np.float32)
-    yield Progress(iteration=done_iters, total_iterations=int(config.iterations), losses=last_losses,
-                   elapsed=time.perf_counter() - start,
-                   scale=scale_index if status != "finished" else len(sizes) - 1, shape=image.shape[:2],
-                   image=image, done=True, status=status, message=message, evaluations=evaluations,
-                   scales=len(sizes), enlarged_from=enlarged_from, image_float=exact)
+    event = Progress(iteration=done_iters, total_iterations=int(config.iterations), losses=last_losses,
+                     elapsed=time.perf_counter() - start,
+                     scale=scale_index if status != "finished" else len(sizes) - 1, shape=image.shape[:2],
+                     image=image, done=True, status=status, message=message, evaluations=evaluations,
+                     scales=len(sizes), enlarged_from=enlarged_from, image_float=exact)
+    event.message = f"{message} {coarse_note(event)}".strip()
+    yield event
+
+
+def coarse_note(event: Progress) -> str:
+    """One sentence, from the event's data, for a run that ended at a coarser scale than the last ('' if not)."""
+    if event.enlarged_from is None:
+        return ""
+    h0, w0 = event.enlarged_from
+    return (f"It ended at the coarse scale {event.scale + 1} of {event.scales}, so its {w0}x{h0} px image "
+            f"was enlarged to {event.shape[1]}x{event.shape[0]} px.")
 
 
 def enlarge(image: np.ndarray, content: np.ndarray, detail: float = 0.0) -> np.ndarray:

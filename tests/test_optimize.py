@@ -80,6 +80,8 @@ def test_stopping_at_the_coarse_scale_gives_the_size_asked_for(features, content
     assert final.image.shape[:2] == imgs.resize_to(content_image, 96).shape[:2]  # not the 64 px coarse image
     assert final.scale == 0  # it ended on the first scale; charts must not mark a switch
     assert "enlarged" in final.message and "coarse scale 1 of 2" in final.message
+    # the outcome is data: the coarse image's size and the scale it ended at, of how many
+    assert final.enlarged_from == imgs.resize_to(content_image, 64).shape[:2] and final.scales == 2
 
 
 def test_several_styles_blend(features, content_image, style_image):

@@ -58,9 +58,7 @@ def show_result(result: dict, area: dict) -> None:
         who = "You stopped the run" if stop_clicked else "The run stopped"
         why = "" if stop_clicked else " (the page was left, reran or its tab closed)"
         kept = "the last image is kept" if info["result"] else "no image was made yet"
-        message = params.get("message", "") or ""
-        coarse = message[message.index("It ended at the coarse scale"):] \
-            if "It ended at the coarse scale" in message else ""
+        coarse = result.get("coarse", "")
         area["status"].info(f"{who} at iteration {done} of {total}{why}; {kept}. {coarse} Saved as {where}.",
                             icon=":material/stop_circle:")
     elif status == "diverged":

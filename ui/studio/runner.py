@@ -22,6 +22,7 @@ import streamlit as st
 
 from nst import images as imgs
 from nst.config import StyleConfig
+from nst.optimize import coarse_note
 from nst.pipeline import RunRecorder
 from nst.weights import WeightsUnavailable
 from ui import common
@@ -214,6 +215,7 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
                 sink["result"] = {
                     "folder": str(recorder.folder), "status": last.status if last is not None else "stopped",
                     "message": last.message if last is not None else "",
+                    "coarse": coarse_note(last) if last is not None else "",
                     "iteration": last.iteration if last else 0,
                     "total": config.iterations, "elapsed": last.elapsed if last else 0.0}
             elif outcome != "done":
@@ -257,9 +259,8 @@ def finish_interrupted(gen, stop: threading.Event, recorder: RunRecorder, last, 
             final = None
     if final is not None:
         final.status = "stopped" if final.status in ("running", "finished", "stopped") else final.status
-        if final.status == "stopped":  # keep what the engine adds (an enlarged coarse image, say)
-            extra = final.message.replace("Stopped by request.", "").strip()
-            final.message = f"{messages[outcome]} {extra}".strip()
+        if final.status == "stopped":  # say why, and whether a coarse image was enlarged (from the event's data)
+            final.message = f"{messages[outcome]} {coarse_note(final)}".strip()
         recorder.record(final)
         return final
     status = "error" if outcome == "error" else "stopped"
