@@ -16,8 +16,8 @@ kernel's input channels are reversed here; the npz file is already RGB.
 """
 from __future__ import annotations
 
+import contextlib
 import os
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,30 +121,74 @@ def load_hed() -> VGGWeights:
     return weights
 
 
-def load_imagenet(timeout_s: float = 30.0) -> VGGWeights:
-    """Keras's ImageNet VGG-16 (downloads 58 MB once into ~/.keras/models).
+IMAGENET_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
+                "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
+IMAGENET_MD5 = "6d6bbae143d832006294945121d1f1fc"  # the checksum Keras checks the file against
 
-    Offline, the download fails; that becomes one clear sentence. A socket
-    timeout bounds the wait, so a network that swallows packets cannot hang us.
+
+def imagenet_file() -> Path:
+    """Where Keras keeps the ImageNet VGG-16 file (no top): ``$KERAS_HOME/models``, else ``~/.keras/models``
+    (``/tmp/.keras/models`` where the home folder is read-only), as ``keras.applications.VGG16`` looks for it."""
+    home = os.environ.get("KERAS_HOME")
+    if not home:
+        base = os.path.expanduser("~")
+        home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
+    return Path(home) / "models" / IMAGENET_URL.rsplit("/", 1)[1]
+
+
+def _md5(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _download(url: str, target: Path, md5: str, timeout_s: float) -> None:
+    """``url`` into ``target`` (through a temporary file, renamed once its checksum is right).
+
+    The timeout is this request's own (``urlopen``'s, on the connection and on every read), so a
+    network that swallows packets cannot hang the run, and no other thread's sockets are touched
+    (the studio is a threaded server: a process-wide ``socket.setdefaulttimeout`` would reach them all).
     """
-    import contextlib
-    import io
+    import tempfile
+    import urllib.request
 
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as response:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+        if _md5(Path(tmp)) != md5:
+            raise OSError(f"the file downloaded from {url} is damaged (its checksum is wrong)")
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load_imagenet(timeout_s: float = 30.0) -> VGGWeights:
+    """Keras's ImageNet VGG-16 (downloads 58 MB once into Keras's cache, :func:`imagenet_file`).
+
+    Offline, the download fails; that becomes one clear sentence. The request's own timeout
+    bounds the wait, so a network that swallows packets cannot hang us.
+    """
     import keras
 
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout_s)
-    chatter = io.StringIO()  # Keras prints "Downloading data from ..." on stdout
+    path = imagenet_file()
     try:
-        with contextlib.redirect_stdout(chatter):
-            model = keras.applications.VGG16(weights="imagenet", include_top=False)
+        if not path.is_file() or _md5(path) != IMAGENET_MD5:  # absent or damaged: fetch it (as Keras would)
+            _download(IMAGENET_URL, path, IMAGENET_MD5, timeout_s)
+        model = keras.applications.VGG16(weights=str(path), include_top=False)
     except Exception as exc:  # any failure of the download or the file
         raise WeightsUnavailable(
             "Could not download the ImageNet VGG-16 weights (no internet?); use the bundled "
-            "'hed' weights, or put vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 into "
-            f"~/.keras/models by hand (the cause: {_root_cause(exc)}).") from exc
-    finally:
-        socket.setdefaulttimeout(previous)
+            f"'hed' weights, or put {path.name} into "
+            f"{path.parent} by hand (the cause: {_root_cause(exc)}).") from exc
     return _from_keras_layers(model.get_layer, "imagenet", IMAGENET_MEAN_RGB,
                               "Keras ImageNet VGG-16 (the original classification weights)")
 

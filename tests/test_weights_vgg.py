@@ -125,3 +125,67 @@ def test_average_and_max_pooling_differ_after_the_first_block(features, content_
 
 def test_preprocess_and_deprocess_round_trip(features, content_image):
     np.testing.assert_array_equal(features.deprocess(features.preprocess(content_image)), content_image)
+
+
+def _local_server(handler_body):
+    """An HTTP server on 127.0.0.1 in a thread whose GET runs ``handler_body(handler)``; returns (url, server)."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            handler_body(self)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/vgg16_notop.h5", server
+
+
+def test_imagenet_download_has_its_own_timeout_and_lands_in_keras_cache(tmp_path, monkeypatch):
+    """The download times out on its own request (no process-wide socket default that would reach the
+    studio's other threads), and a downloaded file lands where Keras keeps it."""
+    import hashlib
+    import socket
+    import threading
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    release = threading.Event()
+
+    def stall(handler):  # accepts the connection, never answers
+        release.wait(30)
+
+    url, server = _local_server(stall)
+    monkeypatch.setattr(W, "IMAGENET_URL", url)
+    before = socket.getdefaulttimeout()
+    start = time.monotonic()
+    try:
+        with pytest.raises(W.WeightsUnavailable, match="ImageNet VGG-16.*hed.*timed out"):
+            W.load_imagenet(timeout_s=0.5)
+    finally:
+        release.set()
+        server.shutdown()
+    assert time.monotonic() - start < 10
+    assert socket.getdefaulttimeout() == before
+    assert not W.imagenet_file().exists() and not list(W.imagenet_file().parent.glob(".*tmp"))
+
+    body = b"not really an h5 file"
+
+    def serve(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    url, server = _local_server(serve)
+    monkeypatch.setattr(W, "IMAGENET_URL", url)
+    monkeypatch.setattr(W, "IMAGENET_MD5", hashlib.md5(body).hexdigest())
+    try:
+        with pytest.raises(W.WeightsUnavailable):  # downloaded, then Keras cannot read it
+            W.load_imagenet(timeout_s=5)
+    finally:
+        server.shutdown()
+    assert W.imagenet_file() == tmp_path / "keras" / "models" / "vgg16_notop.h5"
+    assert W.imagenet_file().read_bytes() == body
