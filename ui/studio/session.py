@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Callable
 
 import streamlit as st
 
@@ -15,15 +16,35 @@ def session_id() -> str:
     return state["studio_session"]
 
 
-def _browser_id() -> str | None:
-    """Streamlit's id of this browser session (to notice a closed tab); None outside a server."""
+def _connection() -> tuple[str | None, Callable[[], bool | None]]:
+    """(Streamlit's id of this browser session, a check: is its websocket still open? None outside a server).
+
+    Streamlit internals, on purpose and only here. No public API says whether the browser tab of a
+    running script is still connected: ``st.context`` (checked against Streamlit 1.67.0) offers cookies,
+    headers, ip_address, is_embedded, locale, theme, timezone, timezone_offset and url, none of which
+    changes when the tab closes, and a script is not told (it runs on until its next ``st`` call after
+    server.disconnectedSessionTTL). So the session id comes from the script run context and the check
+    asks the runtime, and any change there makes the check say None (unknown), which the run reads as
+    "still there".
+    """
     try:
+        from streamlit.runtime import Runtime
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
         ctx = get_script_run_ctx()
-        return ctx.session_id if ctx else None
+        session = ctx.session_id if ctx else None
     except Exception:
-        return None
+        return None, lambda: None
+
+    def connected() -> bool | None:
+        try:
+            if session is None or not Runtime.exists():
+                return None
+            return bool(Runtime.instance().is_active_session(session))
+        except Exception:
+            return None
+
+    return session, connected
 
 
 class Presence:
@@ -32,28 +53,17 @@ class Presence:
 
     def __init__(self, grace_s: float = 15.0):
         self.grace_s = grace_s
-        self.session = _browser_id()
+        self.session, self.connected = _connection()
         self.seen = False
         self.gone_since: float | None = None
 
     def inactive_now(self) -> bool:
         """No websocket for this session at this moment (no grace period)."""
-        try:
-            from streamlit.runtime import Runtime
-
-            return bool(self.seen and self.session and Runtime.exists()
-                        and not Runtime.instance().is_active_session(self.session))
-        except Exception:
-            return False
+        return bool(self.seen and self.connected() is False)
 
     def gone(self) -> bool:
-        try:
-            from streamlit.runtime import Runtime
-
-            if self.session is None or not Runtime.exists():
-                return False
-            active = Runtime.instance().is_active_session(self.session)
-        except Exception:
+        active = self.connected()
+        if active is None:
             return False
         if active:
             self.seen, self.gone_since = True, None
