@@ -546,6 +546,11 @@ if hasattr(signal, "SIGHUP"):
     _SIGNALS[signal.SIGHUP] = ("SIGHUP", 129)
 
 
+def stop_reason(signum) -> str:
+    """What params.json records as the ``reason`` a run stopped early: "signal SIGTERM" (a stop request without one)."""
+    return f"signal {signal.Signals(signum).name}" if signum is not None else "a stop request"
+
+
 class Interrupted(Exception):
     """A signal before any run started, or a second one during a run: quit now."""
 
@@ -684,7 +689,10 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
     try:
         for event in stylize(content, styles, config, features, image_every=config.snapshot_every or 0,
                              stop=signals.stop, init_image=init_image):
-            recorder.record(event)
+            if event.done and event.status == "stopped":  # a signal asked it to stop: say which
+                event = recorder.finish_partial(stop_reason(signals.signum), final=event)
+            else:
+                recorder.record(event)
             progress.update(event)
     except OSError as exc:
         progress.close()
@@ -693,13 +701,14 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
         raise DiskError(f"{recorder.folder}: cannot write the results ({why}); the run stopped"
                         + ("" if marked else " and the folder could not be marked (see its FAILED file)")
                         + ".") from None
-    except (Interrupted, KeyboardInterrupt, SystemExit, GeneratorExit):
+    except (Interrupted, KeyboardInterrupt, SystemExit, GeneratorExit) as exc:
         # quit at once (a second signal): keep the losses so far and say so
         signals.running = False
         progress.close()
-        with contextlib.suppress(OSError):
-            recorder.write_losses()
-            recorder.write_params(status="interrupted", iterations_done=event.iteration if event else 0)
+        if event is None or not event.done:
+            with contextlib.suppress(OSError):
+                signum = getattr(exc, "signum", None) or signals.signum                     or (signal.SIGINT if isinstance(exc, KeyboardInterrupt) else None)
+                recorder.finish_partial(f"{stop_reason(signum)}: quit at once", last=event)
         recorder.remove_temporary_files()
         raise
     except Exception as exc:  # the engine failed: the folder says so, the user gets one line
@@ -716,14 +725,11 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
     signals.folder = None
     signals.finished += 1
     progress.close()
-    if signals.signum is not None and event is not None and event.status == "stopped":
-        with contextlib.suppress(OSError):
-            recorder.write_params(status="stopped", iterations_done=event.iteration, seconds=round(event.elapsed, 3),
-                                  message=f"Stopped by {_SIGNALS[signals.signum][0]}.", final_losses=event.losses)
     return recorder.folder, event
 
 
-def _plan_notes(config, plan) -> list[str]:
+def plan_notes(config, plan) -> list[str]:
+    """The notes printed before a run whose scale plan differs from what was asked (fewer scales, a tiny style)."""
     notes = []
     sizes = [step.size for step in plan]
     if len(plan) < int(config.scales):
@@ -795,7 +801,7 @@ def _main_with_signals(argv: list[str], signals: "_Signals") -> int:
             elif signals.folder is None:
                 _say(f"interrupted ({name}) before a run started: nothing was written")
             else:
-                _say(f"interrupted ({name}): {signals.folder} keeps its losses so far and says 'interrupted'")
+                _say(f"interrupted ({name}): {signals.folder} keeps its losses so far and says 'stopped'")
             return code
 
 
@@ -895,7 +901,7 @@ def _main(argv: list[str], signals: "_Signals") -> int:
             features = get_features(config.weights, config.pooling)
         require_layers(features.weights, (*config.content_layers, *config.style_layers))
         plan = scale_plan(config)
-        for line in _plan_notes(config, plan):
+        for line in plan_notes(config, plan):
             _say(line)
         meta = {"plan": [dataclasses.asdict(step) for step in plan],
                 "command": shlex.join([Path(sys.executable).name, "-m", "nst", *argv]),

@@ -441,10 +441,10 @@ def bench_size(features, config, content, style, size, rounds, steps, log):
     rows.append(("floor: the convolutions alone", times["floor"], flops_engine, 0.0, 1.0))
     for name, t, fl, mb, ev in rows:
         log(f"  {name:<38} {w:>4}x{h:<4} {t:8.3f} {fl * ev / t / 1e9:8.1f} {_fmt_mb(mb) if mb else '      -'}")
-    log(f"  -> engine Adam step {_faster(times['plain'] / times['adam'])} per iteration than the plain loop; "
+    log(f"  -> engine Adam step {faster(times['plain'] / times['adam'])} per iteration than the plain loop; "
         f"per evaluation of loss and gradient, L-BFGS {times['plain'] / (times['lbfgs'] / evals_per_it):.2f}x")
     log(f"     floor: forward + input gradient of the conv layers the loss needs (ReLU and pooling included, "
-        f"no loss) takes {times['floor']:.3f} s, {_faster(times['plain'] / times['floor'])} than the plain "
+        f"no loss) takes {times['floor']:.3f} s, {faster(times['plain'] / times['floor'])} than the plain "
         f"loop; a 1.4x step would have to take {times['plain'] / 1.4:.3f} s")
     log(f"     (peak RSS of the whole process while all three ran: {mem_all.mb:.0f} MB)")
     del plain, model
@@ -764,7 +764,7 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def _faster(ratio: float) -> str:
+def faster(ratio: float) -> str:
     """'1.22x faster', or '1.09x slower' where the ratio is below 1 (never '0.92x faster')."""
     return f"{ratio:.2f}x faster" if ratio >= 1 else f"{1 / ratio:.2f}x slower"
 

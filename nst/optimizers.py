@@ -73,7 +73,7 @@ class _SingleThreadedBLAS:
         return False
 
 
-def _setulb():
+def scipy_setulb():
     """SciPy's reverse-communication L-BFGS-B step (SciPy >= 1.15's C version), or None.
 
     Private, and kept on purpose: driving it here instead of the public ``scipy.optimize.minimize``
@@ -117,7 +117,7 @@ def run_lbfgs(model: LossModel, x0: tf.Tensor, iterations: int):
     over every variable to classify the bounds: 0.36 s at 256 px, 1.5 s at 512). Falls back to
     ``minimize`` in a worker thread where that private function is not there.
     """
-    setulb = _setulb()
+    setulb = scipy_setulb()
     if setulb is None:
         yield from _run_lbfgs_minimize(model, x0, iterations)
         return

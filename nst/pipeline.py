@@ -17,6 +17,7 @@ leaves no half-written PNG or JSON.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -100,6 +101,11 @@ def new_run_dir(root: str | os.PathLike = "data") -> Path:
 class RunRecorder:
     """Writes one run into its ``gen_N`` folder as the progress events arrive.
 
+    params.json's ``status`` is one of :data:`nst.optimize.STATUSES` ('running' until the run ends), or
+    'failed' (:meth:`mark_failed`: the engine or the disk failed). A run that ends early for any reason
+    (a signal, the Stop button, a closed tab) goes through :meth:`finish_partial`, which records the
+    ``reason`` too.
+
     ``losses.csv`` grows by one row per iteration (flushed each time), so a process that is
     killed outright keeps every row but the last moment's. ``final_shape`` (H, W), when given,
     is the result's size: snapshots taken at a coarser scale are enlarged to it. ``meta`` goes
@@ -137,14 +143,7 @@ class RunRecorder:
         return recorder
 
     def record(self, event: Progress) -> None:
-        row = {"iteration": event.iteration, "elapsed_s": round(event.elapsed, 4), "scale": event.scale}
-        row.update(event.losses)
-        if self.rows and self.rows[-1]["iteration"] == event.iteration:
-            # the final event of a stopped or diverged run repeats the last iteration: one row for it
-            self.rows[-1] = row
-        else:
-            self.rows.append(row)
-            self._append_row(row)
+        self._add_row(event)
         if event.image is not None and not event.done and self.config.snapshot_every \
                 and event.iteration % self.config.snapshot_every == 0:
             image = event.image
@@ -153,6 +152,16 @@ class RunRecorder:
             imgs.save_png(image, self.folder / f"snapshot_{event.iteration:04d}.png")
         if event.done:
             self.finish(event)
+
+    def _add_row(self, event: Progress) -> None:
+        row = {"iteration": event.iteration, "elapsed_s": round(event.elapsed, 4), "scale": event.scale}
+        row.update(event.losses)
+        if self.rows and self.rows[-1]["iteration"] == event.iteration:
+            # the final event of a stopped or diverged run repeats the last iteration: one row for it
+            self.rows[-1] = row
+        else:
+            self.rows.append(row)
+            self._append_row(row)
 
     def _append_row(self, row: dict) -> None:
         if self._csv is None or any(key not in self._columns for key in row):
@@ -171,12 +180,50 @@ class RunRecorder:
                 pass
             self._csv = None
 
-    def finish(self, event: Progress) -> None:
+    def finish(self, event: Progress, **extra) -> None:
+        """The final event: result.png (if it has an image), the whole losses.csv, params.json with its status."""
         if event.image is not None:
             imgs.save_png(event.image, self.folder / "result.png")
         self.write_losses()
         self.write_params(status=event.status, iterations_done=event.iteration, seconds=round(event.elapsed, 3),
-                          message=event.message, final_losses=event.losses)
+                          message=event.message, final_losses=event.losses, **extra)
+
+    def finish_partial(self, reason: str, final: Progress | None = None, last: Progress | None = None) -> Progress:
+        """Finish a run that did not reach its last iteration, the one way for the CLI and the studio alike.
+
+        ``reason`` says in a few words what ended it ("signal SIGTERM", "Stop button", "tab closed") and is
+        recorded in params.json next to the status, which is one of :data:`nst.optimize.STATUSES`:
+        'stopped', or what the engine said ('diverged'; 'finished' if it got to its last iteration after all).
+        ``final`` is the engine's own final event where it handed one over (asked to stop, it gives the image
+        so far and the losses); otherwise ``last``, the latest event recorded (None before the first), is made
+        the final one and its image, if it carries one, kept as the result. Returns the final event.
+        """
+        from .optimize import coarse_note
+
+        if final is not None:
+            self._add_row(final)
+            if final.status not in ("finished", "diverged"):
+                final.status = "stopped"
+        elif last is not None:
+            image, enlarged_from, shape = last.image, None, last.shape
+            if image is not None and self.final_shape is not None \
+                    and tuple(image.shape[:2]) != tuple(self.final_shape[:2]):
+                enlarged_from, shape = tuple(image.shape[:2]), tuple(self.final_shape[:2])
+                image = imgs.resize_exact(image, *shape)  # a coarse scale's image, at the result's size
+            final = dataclasses.replace(last, image=image, shape=shape, enlarged_from=enlarged_from, done=True,
+                                        status="stopped", image_float=None)
+        else:
+            from .optimize import Progress
+
+            final = Progress(iteration=0, total_iterations=int(self.config.iterations), losses={}, elapsed=0.0,
+                             done=True, status="stopped")
+        if final.status == "stopped":
+            where = (f"at iteration {final.iteration} of {final.total_iterations}" if final.iteration
+                     else "before its first iteration")
+            kept = "; the last image is kept" if final.image is not None else ""
+            final.message = f"Stopped ({reason}) {where}{kept}. {coarse_note(final)}".strip()
+        self.finish(final, reason=reason)
+        return final
 
     def params(self, **extra) -> dict:
         return {"config": self.config.to_dict(), "inputs": self.inputs, **self.meta,

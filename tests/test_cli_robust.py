@@ -79,10 +79,37 @@ def test_sigterm_stops_like_ctrl_c_and_losses_are_written_as_the_run_goes(tmp_pa
     assert "Traceback" not in stderr and "stopped (SIG" in stderr
     params = json.loads((run / "params.json").read_text())
     assert params["status"] == "stopped" and 0 < params["iterations_done"] < 5000
+    # the studio's vocabulary (tests/test_studio.py): a status from nst.optimize.STATUSES and the reason
+    assert params["reason"] == "signal SIGTERM"
+    assert params["message"].startswith(f"Stopped (signal SIGTERM) at iteration {params['iterations_done']} of 5000")
     rows = list(csv.DictReader(open(run / "losses.csv")))
     # one row per iteration: the stopped run does not repeat its last row
     assert [int(r["iteration"]) for r in rows] == list(range(1, params["iterations_done"] + 1))
     assert Image.open(run / "result.png").size == (64, 43)
+    assert not list(run.glob(".*tmp*"))
+
+
+def test_a_second_signal_quits_at_once_and_the_folder_says_stopped_with_the_reason(tmp_path, capfd, monkeypatch):
+    """The second signal raises inside the run (here from a stand-in engine, at its third iteration): the folder
+    keeps its rows and says "stopped", with the reason, in the same words as a first signal or the Stop button."""
+    import nst.optimize
+    from nst.__main__ import Interrupted
+    from nst.optimize import Progress
+
+    def engine(content, styles, config, *args, **kwargs):
+        for n in (1, 2):
+            yield Progress(iteration=n, total_iterations=int(config.iterations), losses={"total": 5.0 - n},
+                           elapsed=0.1 * n, shape=(43, 64))
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(nst.optimize, "stylize", engine)
+    code, _, err = run_main(capfd, "stylize", CONTENT, STYLE, *TINY, "-q", "--out", tmp_path / "d")
+    run = tmp_path / "d" / "gen_0"
+    assert code == 143 and f"interrupted (SIGTERM): {run} keeps its losses so far and says 'stopped'" in err, err
+    params = json.loads((run / "params.json").read_text())
+    assert params["status"] == "stopped" and params["reason"] == "signal SIGTERM: quit at once"
+    assert params["iterations_done"] == 2 and params["message"].startswith("Stopped (signal SIGTERM: quit at once)")
+    assert [int(r["iteration"]) for r in csv.DictReader(open(run / "losses.csv"))] == [1, 2]
     assert not list(run.glob(".*tmp*"))
 
 
@@ -325,15 +352,15 @@ def test_an_engine_failure_is_one_line_and_a_failed_folder(tmp_path, capfd, monk
 
 
 def test_a_plan_with_fewer_scales_than_asked_is_noted():
-    from nst.__main__ import _plan_notes
+    from nst.__main__ import plan_notes
     from nst.config import preset
     from nst.optimize import scale_plan
 
     config = preset("article", size=128, scales=3)
     plan = scale_plan(config)
-    notes = _plan_notes(config, plan)
+    notes = plan_notes(config, plan)
     assert len(plan) < 3 and any(f"--scales 3 gives {len(plan)} scales" in n for n in notes), notes
-    assert not _plan_notes(preset("article", size=256, scales=2), scale_plan(preset("article", size=256, scales=2)))
+    assert not plan_notes(preset("article", size=256, scales=2), scale_plan(preset("article", size=256, scales=2)))
 
 
 def test_samples_on_a_read_only_folder_fails_at_once(tmp_path, capfd):
@@ -361,6 +388,6 @@ def test_version_is_quick():
 def test_bench_says_slower_when_it_is_slower_and_hides_retracing_warnings():
     from nst import bench
 
-    assert bench._faster(1.22) == "1.22x faster" and bench._faster(0.92) == "1.09x slower"
+    assert bench.faster(1.22) == "1.22x faster" and bench.faster(0.92) == "1.09x slower"
     text = open(bench.__file__).read()
-    assert "]:.2f}x faster" not in text and "retracing" in text  # every ratio goes through _faster
+    assert "]:.2f}x faster" not in text and "retracing" in text  # every ratio goes through faster

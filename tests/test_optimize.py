@@ -310,7 +310,7 @@ def test_lbfgs_fallback_through_scipy_minimize_matches(features, content_image, 
     import nst.optimizers as opt
 
     direct = run(content_image, style_image, features, iterations=8)[-1]
-    monkeypatch.setattr(opt, "_setulb", lambda: None)
+    monkeypatch.setattr(opt, "scipy_setulb", lambda: None)
     events = run(content_image, style_image, features, iterations=8)
     fallback = events[-1]
     assert fallback.done and fallback.status == "finished" and fallback.iteration == 8

@@ -67,6 +67,40 @@ def test_recorder_writes_every_file(tmp_path, features, content_image, style_ima
     assert not list(rec.folder.glob(".*tmp*"))  # no temporary files left behind
 
 
+def test_finish_partial_is_one_vocabulary_with_or_without_an_image(tmp_path):
+    """RunRecorder.finish_partial, the one way a run that ends early is recorded (CLI signals, the studio's
+    Stop and closed tabs): a status from nst.optimize.STATUSES, the reason, and a message made from both."""
+    from nst.optimize import STATUSES, Progress
+
+    config = preset("article", size=64, iterations=10)
+    rec = pipeline.RunRecorder.create(config, tmp_path, final_shape=(43, 64), content="c.jpg", styles=["s.png"])
+    final = rec.finish_partial("Stop button")  # before its first iteration
+    params = pipeline.read_run(rec.folder)["params"]
+    assert final.done and final.status == params["status"] == "stopped" and "stopped" in STATUSES
+    assert params["reason"] == "Stop button" and params["iterations_done"] == 0
+    assert params["message"] == "Stopped (Stop button) before its first iteration."
+    assert not (rec.folder / "result.png").exists()
+
+    rec = pipeline.RunRecorder.create(config, tmp_path, final_shape=(43, 64), content="c.jpg", styles=["s.png"])
+    coarse = Progress(iteration=3, total_iterations=10, losses={"total": 2.0}, elapsed=0.5, scale=0, scales=2,
+                      shape=(22, 32), image=np.full((22, 32, 3), 90, np.uint8))
+    rec.record(coarse)
+    final = rec.finish_partial("tab closed", last=coarse)
+    info = pipeline.read_run(rec.folder)
+    assert info["params"]["status"] == "stopped" and info["params"]["reason"] == "tab closed"
+    assert info["params"]["message"] == ("Stopped (tab closed) at iteration 3 of 10; the last image is kept. It ended "
+                                         "at the coarse scale 1 of 2, so its 32x22 px image was enlarged to 64x43 px.")
+    assert Image.open(info["result"]).size == (64, 43) and final.enlarged_from == (22, 32)
+    assert [row["iteration"] for row in info["losses"]] == [3.0], "the last row is not repeated"
+
+    rec = pipeline.RunRecorder.create(config, tmp_path, content="c.jpg", styles=["s.png"])
+    diverged = Progress(iteration=2, total_iterations=10, losses={"total": 1.0}, elapsed=0.2, done=True,
+                        status="diverged", message="The loss became NaN or infinite.")
+    rec.finish_partial("signal SIGTERM", final=diverged)
+    params = pipeline.read_run(rec.folder)["params"]
+    assert params["status"] == "diverged" and params["message"] == "The loss became NaN or infinite."
+
+
 def test_cli_help_explains_each_option(capsys):
     from nst.__main__ import main
 

@@ -408,7 +408,8 @@ def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_
     from nst.config import preset
     from nst.pipeline import RunRecorder, read_run
     from nst.optimize import stylize
-    from ui.studio import _finish_interrupted
+    from ui.studio import finish_interrupted
+    from ui.studio.runner import STOP_BUTTON
 
     config = preset("article", size=32, iterations=50)
     recorder = RunRecorder.create(config, root=tmp_path, content="c", styles=["s"])
@@ -418,11 +419,13 @@ def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_
     for _ in range(4):
         last = next(gen)
         recorder.record(last)
-    final = _finish_interrupted(gen, stop, recorder, last, "interrupted", "")
+    final = finish_interrupted(gen, stop, recorder, last, STOP_BUTTON)
     gen.close()
     assert final.status == "stopped" and final.image is not None
     info = read_run(recorder.folder)
-    assert info["params"]["status"] == "stopped"
+    # the CLI's vocabulary (tests/test_cli_robust.py): a status from nst.optimize.STATUSES and the reason
+    assert info["params"]["status"] == "stopped" and info["params"]["reason"] == "Stop button"
+    assert info["params"]["message"].startswith(f"Stopped (Stop button) at iteration {final.iteration} of 50")
     assert 4 <= info["params"]["iterations_done"] < 50
     assert info["result"] is not None
     assert len(info["losses"]) >= 4

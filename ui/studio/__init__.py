@@ -20,7 +20,8 @@ enabled, then iterates :func:`nst.optimize.stylize` and redraws placeholders.
 Every ``st`` call is a point where Streamlit can end the script: a click on
 ``Stop`` (or any rerun, a page switch, a closed tab) raises inside the loop.
 The ``finally`` of :func:`.runner.execute` then asks the generator to stop, takes its last event
-(status 'stopped', the last image), records it in the run's ``gen_N`` folder
+(status 'stopped', the last image), records it in the run's ``gen_N`` folder with the reason
+(:meth:`nst.pipeline.RunRecorder.finish_partial`, as the CLI does for a signal)
 and leaves the queue; the next script run shows that result from
 ``st.session_state``.
 
@@ -40,5 +41,3 @@ from ui.studio.settings import (FIELDS, KEY, build_config, default_preset, defau
 from ui.studio.slot import optimisation_slot, queue_line, run_queue  # noqa: F401
 from ui.studio.store import data_dir, shared_gallery  # noqa: F401
 from ui.studio import sweep  # noqa: F401
-
-_finish_interrupted = finish_interrupted  # the name the tests and older callers use

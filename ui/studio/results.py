@@ -11,12 +11,13 @@ from nst.config import StyleConfig
 from nst.pipeline import existing_runs, read_run
 from ui.studio import media
 from ui.studio.charts import loss_figure
-from ui.studio.runner import draw_charts, fmt_seconds
+from ui.studio.runner import STOP_BUTTON, draw_charts, fmt_seconds
 from ui.studio.session import session_box, session_id
 from ui.studio.store import data_dir, is_mine, public_name, public_params, shared_gallery
 
+# params.json's status (nst.optimize.STATUSES, or 'failed': RunRecorder.mark_failed) in the list of runs
 STATUS_WORDS = {"finished": "finished", "stopped": "stopped", "diverged": "diverged (NaN)",
-                "running": "running or interrupted", "error": "failed"}
+                "running": "running (or killed mid-run)", "failed": "failed"}
 
 
 def describe(info: dict, own: bool = True) -> str:
@@ -37,9 +38,6 @@ def describe(info: dict, own: bool = True) -> str:
 def show_result(result: dict, area: dict) -> None:
     """The outcome of this session's latest run, read back from its own gen_N folder."""
     status = result.get("status")
-    if st.session_state.pop("studio_stop_clicked", False):
-        result["stop_clicked"] = True  # kept with the result, so later reruns tell it the same way
-    stop_clicked = result.get("stop_clicked", False)
     if result.get("folder") is None:
         (st.info if status == "left_queue" else st.error)(result.get("message", ""))
         return
@@ -55,15 +53,16 @@ def show_result(result: dict, area: dict) -> None:
     if status == "finished":
         area["status"].success(f"Finished {its} in {fmt_seconds(seconds)}{rate}. Saved as {where}.")
     elif status == "stopped":
-        who = "You stopped the run" if stop_clicked else "The run stopped"
-        why = "" if stop_clicked else " (the page was left, reran or its tab closed)"
+        reason = params.get("reason", "")
+        who = "You stopped the run" if reason == STOP_BUTTON else "The run stopped"
+        why = f" ({reason})" if reason and reason != STOP_BUTTON else ""
         kept = "the last image is kept" if info["result"] else "no image was made yet"
         coarse = result.get("coarse", "")
         area["status"].info(f"{who} at iteration {done} of {total}{why}; {kept}. {coarse} Saved as {where}.",
                             icon=":material/stop_circle:")
     elif status == "diverged":
         area["status"].warning(f"The run diverged at iteration {done}: {params.get('message', '')} Saved as {where}.")
-    elif status == "error":
+    elif status == "failed":
         area["status"].error(f"{params.get('message') or 'The run failed.'} Saved as {where}.")
     else:
         area["status"].warning(f"The run in {where} ended with status {status!r}.")

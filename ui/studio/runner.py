@@ -33,6 +33,12 @@ from ui.studio.slot import run_queue, wait_for_turn
 from ui.studio.store import data_dir
 
 
+# why a run stopped early, as recorded in params.json's "reason" (RunRecorder.finish_partial)
+STOP_BUTTON = "Stop button"
+PAGE_LEFT = "page left or reran"
+TAB_CLOSED = "tab closed"
+
+
 def fmt_seconds(s: float) -> str:
     return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {int(s % 60):02d} s"
 
@@ -165,7 +171,7 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
     try:
         features = common.features(config.weights, "avg")
     except WeightsUnavailable as exc:
-        sink["result"] = {"folder": None, "status": "error", "message": str(exc)}
+        sink["result"] = {"folder": None, "status": "failed", "message": str(exc)}
         return
     presence = Presence()
     # With Streamlit's fast reruns, the script run after a Stop click starts in a new thread
@@ -183,8 +189,8 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
         wait_for_turn(queue, ticket, status_box, presence)
         view.starting()
         recorder = RunRecorder.create(
-            config, root=data_dir(), content=inputs["content_name"], styles=inputs["style_names"],
-            session=session, **(extra or {}))
+            config, root=data_dir(), final_shape=imgs.resize_to(inputs["content"], int(config.size)).shape[:2],
+            content=inputs["content_name"], styles=inputs["style_names"], session=session, **(extra or {}))
         view.folder = recorder.folder
         sink["result"] = {"folder": str(recorder.folder), "status": "running"}
         box["mine"].append(str(recorder.folder))
@@ -209,17 +215,22 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
         try:
             if outcome == "interrupted" and presence.inactive_now():
                 outcome = "tab closed"  # Streamlit ended the script because the session went away
-            if recorder is not None and outcome != "done":
-                last = finish_interrupted(gen, stop, recorder, last, outcome, error)
+            if recorder is not None and outcome == "error":
+                recorder.mark_failed(error)  # as the CLI does when the engine fails
+            elif recorder is not None and outcome != "done":
+                reason = TAB_CLOSED if outcome == "tab closed" else STOP_BUTTON if box.get("stop_clicked") \
+                    else PAGE_LEFT  # (the Stop button's callback runs in the next script run, long before this)
+                last = finish_interrupted(gen, stop, recorder, last, reason)
             if recorder is not None:
+                failed = outcome == "error"
                 sink["result"] = {
-                    "folder": str(recorder.folder), "status": last.status if last is not None else "stopped",
-                    "message": last.message if last is not None else "",
-                    "coarse": coarse_note(last) if last is not None else "",
+                    "folder": str(recorder.folder), "status": "failed" if failed else last.status,
+                    "message": error if failed else last.message,
+                    "coarse": "" if failed else coarse_note(last),
                     "iteration": last.iteration if last else 0,
                     "total": config.iterations, "elapsed": last.elapsed if last else 0.0}
             elif outcome != "done":
-                sink["result"] = {"folder": None, "status": "left_queue" if not error else "error",
+                sink["result"] = {"folder": None, "status": "left_queue" if not error else "failed",
                                   "message": error or "You left the queue before your run started."}
         finally:  # whatever happened above, the slot is freed and nobody waits on this run
             if gen is not None:
@@ -237,18 +248,16 @@ def run(config: StyleConfig, inputs: dict, area: dict) -> None:
             label=f"{inputs['content_name']} x {', '.join(inputs['style_names'])}")
 
 
-def finish_interrupted(gen, stop: threading.Event, recorder: RunRecorder, last, outcome: str, error: str):
-    """Record a run that did not reach its last iteration; returns its final event (or None).
+def finish_interrupted(gen, stop: threading.Event, recorder: RunRecorder, last, reason: str):
+    """Record a run that did not reach its last iteration; returns its final event.
 
-    The generator is asked to stop and hands over its final event: the last image and
-    the losses so far. No st call happens here: Streamlit may be ending this script run.
+    The generator is asked to stop and hands over its final event (the last image and the
+    losses so far); :meth:`nst.pipeline.RunRecorder.finish_partial` records it with ``reason``
+    (``STOP_BUTTON``, ``PAGE_LEFT``, ``TAB_CLOSED``), as the CLI records a signal.
+    No st call happens here: Streamlit may be ending this script run.
     """
-    messages = {"interrupted": "Stopped before the last iteration (Stop, a page switch or a rerun); "
-                               "the last image is kept.",
-                "tab closed": "Stopped because the browser tab that started it went away.",
-                "error": error}
     final = None
-    if gen is not None and outcome != "error":
+    if gen is not None:
         stop.set()
         try:
             for event in gen:
@@ -257,20 +266,4 @@ def finish_interrupted(gen, stop: threading.Event, recorder: RunRecorder, last, 
                     break
         except Exception:  # the engine failing while stopping leaves what was recorded so far
             final = None
-    if final is not None:
-        final.status = "stopped" if final.status in ("running", "finished", "stopped") else final.status
-        if final.status == "stopped":  # say why, and whether a coarse image was enlarged (from the event's data)
-            final.message = f"{messages[outcome]} {coarse_note(final)}".strip()
-        recorder.record(final)
-        return final
-    status = "error" if outcome == "error" else "stopped"
-    done = last.iteration if last is not None else 0
-    if last is not None and last.image is not None:
-        imgs.save_png(last.image, recorder.folder / "result.png")
-    recorder.write_losses()
-    recorder.write_params(status=status, iterations_done=done, message=messages[outcome] if done or error
-                          else "Stopped before the first iteration.", seconds=round(last.elapsed, 3) if last else 0)
-    from nst.optimize import Progress
-
-    return Progress(done, recorder.config.iterations, last.losses if last else {}, last.elapsed if last else 0.0,
-                    status=status, message=messages[outcome] or "Stopped.", done=True)
+    return recorder.finish_partial(reason, final=final, last=last)

@@ -85,27 +85,29 @@ def session_box() -> dict:
     ``st.session_state`` there: every access to it is a point where Streamlit
     may raise again to end the script, which would cut the saving short.
     Keys: 'result' (dict), 'saving' (threading.Event), 'mine' (run folders),
-    'sweep' (the latest sweep: setting, values, folders).
+    'sweep' (the latest sweep: setting, values, folders), 'stop_clicked' (Stop was pressed
+    since the last Run: the run's ``finally`` records "Stop button" as the reason).
     """
     state = st.session_state
     if "studio_box" not in state:
-        state["studio_box"] = {"result": None, "saving": None, "mine": [], "sweep": None}
+        state["studio_box"] = {"result": None, "saving": None, "mine": [], "sweep": None, "stop_clicked": False}
     state["studio_box"].setdefault("sweep", None)
+    state["studio_box"].setdefault("stop_clicked", False)
     return state["studio_box"]
 
 
 def request_run() -> None:
     st.session_state["studio_go"] = True
-    st.session_state.pop("studio_stop_clicked", None)
+    session_box()["stop_clicked"] = False
 
 
 def request_sweep() -> None:
     st.session_state["studio_go_sweep"] = True
-    st.session_state.pop("studio_stop_clicked", None)
+    session_box()["stop_clicked"] = False
 
 
 def request_stop() -> None:
-    st.session_state["studio_stop_clicked"] = True
+    session_box()["stop_clicked"] = True
 
 
 def wait_for_previous_run(timeout_s: float = 300.0) -> None:
