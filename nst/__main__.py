@@ -99,73 +99,77 @@ class _VersionAction(argparse.Action):
         parser.exit(0)
 
 
-def _add_options(p: argparse.ArgumentParser) -> None:
-    from .config import (DEFAULT_PRESET, INITS, MAX_SIZE, MIN_SIZE, OPTIMIZERS, PADDING, PRESERVE_COLOR, PRESETS,
-                         STYLE_LOSSES)
-    from .weights import SOURCES
+def _value_text(spec, value) -> str:
+    from .config import number_text
 
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if spec.zero and value == 0:
+        return f"0 ({spec.zero})"
+    return number_text(value) if isinstance(value, (int, float)) else str(value)
+
+
+def setting_help(name: str) -> str:
+    """An option's help: the settings table's sentence, its range and its default (the default preset's,
+    or the preset's where the presets differ)."""
+    from .config import DEFAULT_PRESET, PRESETS, SETTINGS
+
+    spec = SETTINGS[name]
+    if spec.default_text:
+        default = spec.default_text
+    elif name == "preset":
+        default = spec.default
+    else:
+        value = getattr(PRESETS[DEFAULT_PRESET], name)
+        default = _value_text(spec, value)
+        if len({repr(getattr(cfg, name)) for cfg in PRESETS.values()}) > 1:
+            default = f"the preset's: {default} in {DEFAULT_PRESET}"
+    parts = [spec.range_text(), f"default: {default}"]
+    return f"{spec.help} ({'; '.join(p for p in parts if p)})".replace("%", "%%")
+
+
+def _add_setting(group, name: str, *aliases: str) -> None:
+    """The option of one setting, all from the settings table (nst.config.SETTINGS): flag, help, choices, type."""
+    from .config import SETTINGS
+
+    spec = SETTINGS[name]
+    options = {"dest": name, "default": None, "help": setting_help(name)}
+    if spec.kind is bool:
+        options["action"] = argparse.BooleanOptionalAction
+    elif spec.choices:
+        options["choices"] = list(spec.picks)
+    elif spec.kind in (int, float):
+        options["type"] = spec.kind
+    if spec.metavar:
+        options["metavar"] = spec.metavar
+    group.add_argument(spec.flag, *aliases, **options)
+
+
+def _add_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("what to optimise")
-    g.add_argument("--preset", choices=list(PRESETS), default=None,
-                   help=f"layer set and weights to start from (default: {DEFAULT_PRESET}); 'article' = first "
-                        "7 conv layers, content on block3_conv3, style on all (uniform w_l); 'gatys' = content "
-                        "block4_conv2, style block1..5_conv1")
+    _add_setting(g, "preset")
     g.add_argument("--from", dest="from_params", metavar="PARAMS_JSON",
                    help="start from a run's recorded settings and inputs (data/gen_N/params.json): the same "
                         "run again; options given here change it")
-    g.add_argument("--content-layers", metavar="L1,L2", help="override the content layer(s), e.g. block4_conv2")
-    g.add_argument("--style-layers", metavar="L1,L2", help="override the style layers, e.g. block1_conv1,block2_conv1")
-    g.add_argument("--layer-weights", metavar="W1,W2",
-                   help="per-style-layer weights w_l, in the order of the style layers (default: all 1)")
-    g.add_argument("--alpha", type=float, help="weight of the content loss (default: the preset's)")
-    g.add_argument("--beta", type=float, help="weight of the style loss (default: the preset's)")
-    g.add_argument("--tv", type=float, dest="tv_weight", help="weight of the total-variation (smoothness) loss")
-    g.add_argument("--style-loss", choices=STYLE_LOSSES,
-                   help="'gram' = the article's Gram matrices; 'meancov' = the mean and the covariance of the "
-                        "feature maps matched apart (default: the preset's)")
-    g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=None,
-                   help="divide each layer's term by the size of its target, so no layer dominates by its size "
-                        "alone (default: the preset's)")
+    for name in ("content_layers", "style_layers", "style_weights", "alpha", "beta", "tv_weight", "style_loss",
+                 "normalize"):
+        _add_setting(g, name)
     g = p.add_argument_group("how to optimise")
-    g.add_argument("--size", type=int, help=f"longest side of the result in px, {MIN_SIZE}..{MAX_SIZE} (default: the preset's, "
-                        f"{PRESETS[DEFAULT_PRESET].size} for {DEFAULT_PRESET})")
-    g.add_argument("--iterations", "-n", type=int, help="optimiser iterations (default: the preset's)")
-    g.add_argument("--optimizer", choices=OPTIMIZERS, help="'lbfgs' converges in far fewer iterations; "
-                                                           "'adam' is the article's (default: lbfgs)")
-    g.add_argument("--lr", type=float, dest="learning_rate", help="Adam's learning rate, in pixel units (default 5)")
-    g.add_argument("--init", choices=[i for i in INITS if i != "image"],
-                   help="start from the content image, noise, or the style image (see also --init-image)")
+    _add_setting(g, "size")
+    _add_setting(g, "iterations", "-n")
+    for name in ("optimizer", "learning_rate", "init"):
+        _add_setting(g, name)
     g.add_argument("--init-image", metavar="PATH", help="start from this image (resized to the result's size)")
-    g.add_argument("--seed", type=int, help="random seed: the same seed gives the same result")
-    g.add_argument("--pooling", choices=("avg", "max"), help="VGG pooling: average (the article's) or max")
-    g.add_argument("--scales", type=int, help="multi-scale: optimise at 1..8 sizes, coarse to fine (default: the preset's); "
-                                              "params.json records the sizes that ran")
-    g.add_argument("--coarse-weight", type=float, metavar="P",
-                   help="iterations per scale in proportion to (size / scale's size)^P: more where they are cheap; "
-                        "0 = an even split (default: the preset's)")
-    g.add_argument("--content-detail", type=float, metavar="F",
-                   help="0..1: add the photo's fine detail back when the image is enlarged to the next scale "
-                        "(default: the preset's)")
-    g.add_argument("--padding", choices=PADDING,
-                   help="VGG's conv padding: 'zero' as trained, 'reflect' mirrors the borders (no border band)")
-    g.add_argument("--min-size", type=int, metavar="PX",
-                   help="longest side of the coarsest scale in px (default: half the size per scale, at least 64)")
-    g.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
-                   help="compile the loss with XLA (off by default: slower on most CPUs)")
+    for name in ("seed", "pooling", "scales", "coarse_weight", "content_detail", "padding", "min_size", "xla"):
+        _add_setting(g, name)
     g = p.add_argument_group("style options")
-    g.add_argument("--preserve-color", choices=PRESERVE_COLOR,
-                   help="keep the content's colours: 'luminance' transfers only brightness, "
-                        "'histogram' recolours the style image first (default: none)")
-    g.add_argument("--style-scale", type=float, help="size of the style image relative to the result (0.1..4)")
-    g.add_argument("--style-size", type=int, metavar="PX",
-                   help="the style image's longest side in px at the result's size (instead of --style-scale)")
-    g.add_argument("--blend", metavar="W1,W2", help="blend weights for several style images (default: equal)")
+    for name in ("preserve_color", "style_scale", "style_size", "style_blend"):
+        _add_setting(g, name)
     g = p.add_argument_group("weights and output")
-    g.add_argument("--weights", choices=SOURCES, default=None,
-                   help="VGG-16 weights: 'hed' (bundled, offline), 'imagenet' (Keras download), "
-                        "'npz' (vgg/vgg16_weights.npz) (default: hed)")
+    _add_setting(g, "vgg_weights")
     g.add_argument("--npz", metavar="PATH", help="path of an npz weight file (implies --weights npz)")
     g.add_argument("--out", default=None, help="folder for the gen_N result folders (default: data)")
-    g.add_argument("--snapshot-every", type=int, help="also save the image every N iterations")
+    _add_setting(g, "snapshot_every")
     g.add_argument("--print-every", type=int, metavar="N",
                    help="a plain progress line every N iterations (default: a progress bar on a terminal, "
                         "a line every 10 iterations otherwise)")
@@ -244,15 +248,16 @@ def _layers(text: str, flag: str) -> tuple[str, ...]:
     return names
 
 
-# StyleConfig field -> the flag that sets it (for error messages)
-_FLAGS = {"style_scale": "--style-scale", "snapshot_every": "--snapshot-every", "tv_weight": "--tv",
-          "learning_rate": "--lr", "preserve_color": "--preserve-color", "min_size": "--min-size",
-          "style_size": "--style-size", "size": "--size", "iterations": "--iterations", "seed": "--seed",
-          "alpha": "--alpha", "beta": "--beta", "scales": "--scales", "optimizer": "--optimizer",
-          "init": "--init", "weights": "--weights", "pooling": "--pooling", "layer weights w_l": "--layer-weights",
-          "style blend weights": "--blend weights", "the Adam learning rate": "--lr (Adam's learning rate)",
-          "style_loss": "--style-loss", "coarse_weight": "--coarse-weight", "content_detail": "--content-detail",
-          "padding": "--padding"}
+def _flags() -> dict[str, str]:
+    """How StyleConfig.validate names a setting -> the flag that sets it (for error messages): the
+    settings table's flags, and the sentences that name a setting in words."""
+    from .config import SETTINGS
+
+    flags = {name: spec.flag for name, spec in SETTINGS.items() if spec.flag}
+    flags.update({"layer weights w_l": SETTINGS["style_weights"].flag,
+                  "style blend weights": f"{SETTINGS['style_blend'].flag} weights",
+                  "the Adam learning rate": f"{SETTINGS['learning_rate'].flag} (Adam's learning rate)"})
+    return flags
 
 
 def _flag_message(exc: ValueError) -> str:
@@ -265,10 +270,11 @@ def _flag_message(exc: ValueError) -> str:
         return text
     problems = text[len(prefix):].rstrip(".").split("; ")
     renamed = []
+    flags = _flags()
     for problem in problems:
-        for field in sorted(_FLAGS, key=len, reverse=True):
+        for field in sorted(flags, key=len, reverse=True):
             if problem.startswith(field + " "):
-                problem = _FLAGS[field] + problem[len(field):]
+                problem = flags[field] + problem[len(field):]
                 break
         renamed.append(problem)
     message = prefix + "; ".join(renamed) + "."
@@ -278,17 +284,17 @@ def _flag_message(exc: ValueError) -> str:
 
 
 def _explicit_changes(args) -> dict:
+    from .config import SETTINGS
+
     changes = {}
-    for key in ("alpha", "beta", "tv_weight", "size", "iterations", "optimizer", "learning_rate", "init", "seed",
-                "pooling", "scales", "min_size", "xla", "preserve_color", "style_scale", "style_size", "weights",
-                "snapshot_every", "style_loss", "normalize", "coarse_weight", "content_detail", "padding"):
+    for key, spec in SETTINGS.items():  # every one-value setting with a flag (lists and the preset: below)
         value = getattr(args, key, None)
-        if value is not None:
+        if spec.flag and key != "preset" and spec.kind not in (tuple, dict) and value is not None:
             changes[key] = value
-    if args.npz and args.weights not in (None, "npz"):
-        raise CliError(f"--npz gives a weight file, so it goes with --weights npz, not --weights {args.weights}.")
+    if args.npz and args.vgg_weights not in (None, "npz"):
+        raise CliError(f"--npz gives a weight file, so it goes with --weights npz, not --weights {args.vgg_weights}.")
     if args.npz:
-        changes["weights"] = "npz"
+        changes["vgg_weights"] = "npz"
     if args.style_scale is not None and args.style_size is not None:
         raise CliError("--style-scale and --style-size both set the style image's size; give one.")
     if args.print_every is not None and args.print_every < 1:
@@ -320,8 +326,8 @@ def config_from_args(args, base=None) -> "StyleConfig":
             config = base.replace(**changes)
         else:
             config = preset(args.preset or DEFAULT_PRESET, **changes)
-        if args.layer_weights:
-            values = _numbers(args.layer_weights, "--layer-weights")
+        if args.style_weights:
+            values = _numbers(args.style_weights, "--layer-weights")
             if len(values) != len(config.style_layers):
                 raise CliError(f"--layer-weights has {len(values)} values for {len(config.style_layers)} "
                                "style layers.")
@@ -329,8 +335,8 @@ def config_from_args(args, base=None) -> "StyleConfig":
         elif args.style_layers is not None and base is not None:
             config = config.replace(style_weights={k: v for k, v in config.style_weights.items()
                                                    if k in config.style_layers})
-        if getattr(args, "blend", None):
-            config = config.replace(style_blend=_numbers(args.blend, "--blend"))
+        if getattr(args, "style_blend", None):
+            config = config.replace(style_blend=_numbers(args.style_blend, "--blend"))
         return config.validate()
     except (TypeError, ValueError) as exc:
         if isinstance(exc, CliError):
@@ -356,7 +362,7 @@ def load_params(path: str) -> tuple["StyleConfig", dict, list[str]]:
         raise CliError(f"--from {path}: not a params.json written by a run (not JSON: {exc}).") from None
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
         raise CliError(f"--from {path}: not a params.json written by a run (no \"config\" settings in it).")
-    raw = data["config"]
+    raw = StyleConfig.upgrade_keys(data["config"])  # keys of earlier versions (weights -> vgg_weights)
     names = {f.name: f for f in dataclasses.fields(StyleConfig)}
     notes = []
     unknown = sorted(k for k in raw if k not in names)
@@ -501,13 +507,17 @@ def _finished_runs(out: str) -> list[tuple[Path, dict]]:
 
 def _already_done(job: Job, config, finished) -> Path | None:
     """The gen_N folder where this pair already finished with these settings and these very files."""
+    from .config import StyleConfig
+
     want_config = json.loads(json.dumps(config.to_dict(), default=str))
     want = job.inputs()
     for run, params in finished:
         inputs = params.get("inputs") or {}
+        recorded = params.get("config")
+        recorded = StyleConfig.upgrade_keys(recorded) if isinstance(recorded, dict) else recorded  # older keys
         if inputs.get("content") == want["content"] and inputs.get("styles") == want["styles"] \
                 and inputs.get("content_sha256") == want["content_sha256"] \
-                and inputs.get("styles_sha256") == want["styles_sha256"] and params.get("config") == want_config:
+                and inputs.get("styles_sha256") == want["styles_sha256"] and recorded == want_config:
             return run
     return None
 
@@ -821,7 +831,7 @@ def _main(argv: list[str], signals: "_Signals") -> int:
         if args.from_params:
             base, recorded, notes = load_params(args.from_params)
         config = config_from_args(args, base)
-        if args.command == "batch" and args.blend:
+        if args.command == "batch" and args.style_blend:
             raise CliError("--blend mixes several style images in one run (stylize); batch runs one style "
                            "per pair.")
         _check_out(args.out)
@@ -864,9 +874,9 @@ def _main(argv: list[str], signals: "_Signals") -> int:
             extra_inputs["_init_array"] = load_image(init_path, name=str(init_path))
             extra_inputs["init_image"] = _absolute(init_path)
             extra_inputs["init_image_sha256"] = _sha256(init_path)
-        npz = args.npz or (recorded.get("npz") if config.weights == "npz" and not args.weights else None)
+        npz = args.npz or (recorded.get("npz") if config.vgg_weights == "npz" and not args.vgg_weights else None)
         weights = None
-        if config.weights == "npz":
+        if config.vgg_weights == "npz":
             from .weights import DEFAULT_NPZ, load_npz, require_layers
 
             weights = load_npz(npz or DEFAULT_NPZ)  # numpy only: a bad file is caught before TensorFlow loads
@@ -898,7 +908,7 @@ def _main(argv: list[str], signals: "_Signals") -> int:
             configure_threads()
             features = VGGFeatures(weights, config.pooling)
         else:
-            features = get_features(config.weights, config.pooling)
+            features = get_features(config.vgg_weights, config.pooling)
         require_layers(features.weights, (*config.content_layers, *config.style_layers))
         plan = scale_plan(config)
         for line in plan_notes(config, plan):

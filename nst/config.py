@@ -1,8 +1,17 @@
-"""Every setting of a style transfer run in one dataclass; presets are instances of it."""
+"""Every setting of a style transfer run in one dataclass; presets are instances of it.
+
+The one settings table (like tensorflow/playground's ``state.ts``): each field of
+:class:`StyleConfig` carries its default, its range or choices, its label, its help
+text, its link key and its CLI flag (a :class:`Setting` in the field's metadata;
+``SETTINGS`` lists them by name). ``StyleConfig.validate``, the CLI's options
+(nst/__main__.py), the link codec (nst/link.py) and the studio's widgets
+(ui/studio/settings.py, panel.py) all read it.
+"""
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from .weights import LAYERS, SOURCES
 
@@ -16,44 +25,210 @@ STYLE_LOSSES = ("gram", "meancov")  # nst.losses
 INITS = ("content", "noise", "style", "image")  # "image": stylize(..., init_image=array)
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MIN_SIZE, MAX_SIZE = 32, 1024
+BIG = 1e12  # the largest weight or rate a run takes: "any number" without NaN or absurd values
+LEGACY_KEYS = {"weights": "vgg_weights"}  # params.json keys of earlier versions -> today's field
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting's entry in the settings table: everything every front end needs to know about it.
+
+    ``low``/``high`` bound a number (each element of a list of numbers), ``zero`` names what 0
+    means when 0 is allowed outside that range, ``choices`` are the values a run takes and
+    ``offered`` those a user picks from (default: all of them). ``ui_low``/``ui_high``/``ui_step``
+    narrow the studio's widget (and what a link may carry) for usability only; the run itself
+    accepts the full range. ``name``, ``default`` and ``kind`` are filled in from the field.
+    """
+
+    label: str
+    help: str
+    flag: str | None = None       # the CLI option (nst/__main__.py)
+    url: str | None = None        # the studio link's query key (nst/link.py)
+    choices: tuple = ()
+    offered: tuple = ()
+    choice_labels: tuple[tuple[str, str], ...] = ()
+    low: float | None = None
+    high: float | None = None
+    zero: str = ""
+    unit: str = ""
+    ui_low: float | None = None
+    ui_high: float | None = None
+    ui_step: float | None = None
+    metavar: str | None = None
+    default_text: str = ""        # the default in words, where the value alone does not say it
+    name: str = ""
+    default: Any = None
+    kind: type = str
+
+    @property
+    def picks(self) -> tuple:
+        """The choices a user picks from (the CLI's and the studio's)."""
+        return self.offered or self.choices
+
+    def choice_label(self, value: str) -> str:
+        return dict(self.choice_labels).get(value, value)
+
+    @property
+    def ui_range(self) -> tuple:
+        """(low, high) of the studio's widget and of a link's value."""
+        return (self.low if self.ui_low is None else self.ui_low, self.high if self.ui_high is None else self.ui_high)
+
+    def range_text(self) -> str:
+        """'32..1024 px', '0 (automatic) or 32..1024 px', '0 (off) or more'; '' without a range."""
+        if self.low is None and self.high is None:
+            return ""
+        if self.high is None:
+            return f"{number_text(self.low)}{f' ({self.zero})' if self.zero and self.low == 0 else ''} or more"
+        text = f"{number_text(self.low)}..{number_text(self.high)}" + (f" {self.unit}" if self.unit else "")
+        return f"0 ({self.zero}) or {text}" if self.zero else text
+
+    def problem(self, value) -> str | None:
+        """One sentence, naming the setting, when ``value`` is out of the table's range or choices."""
+        if self.choices:
+            return None if value in self.choices else f"{self.name} must be one of {', '.join(self.choices)}"
+        if self.low is None and self.high is None:
+            return None
+        value = int(value) if self.kind is int else value
+        if self.zero and value == 0:
+            return None
+        if (self.low is None or value >= self.low) and (self.high is None or value <= self.high):
+            return None  # (a NaN fails both comparisons)
+        if self.high is None:
+            return f"{self.name} must be {self.range_text()}"
+        low, high = number_text(self.low), number_text(self.high)
+        unit = f" {self.unit}" if self.unit else ""
+        if self.zero:
+            return f"{self.name} must be 0 ({self.zero}) or between {low} and {high}{unit}"
+        what = "a number " if self.high >= BIG else ""
+        return f"{self.name} must be {what}between {low} and {high}{unit}"
+
+
+def number_text(value) -> str:
+    """4, 0.1, 1e12, 4294967295: a number as a person writes it."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:g}".replace("e+", "e") if isinstance(value, float) else str(value)
+
+
+def setting(default=dataclasses.MISSING, *, default_factory=dataclasses.MISSING, **meta):
+    """A StyleConfig field with its entry in the settings table."""
+    return field(default=default, default_factory=default_factory, metadata={"setting": Setting(**meta)})
+
+
+def _pairs(**labels) -> tuple[tuple[str, str], ...]:
+    return tuple(labels.items())
 
 
 @dataclass
 class StyleConfig:
-    """A style transfer run, in the article's words.
+    """A style transfer run, in the article's words; each field is a row of the settings table.
 
     ``style_weights`` are the per-layer w_l (missing layers get 1.0; the style
     loss divides nothing, so w_l = 1 for all layers is the article's uniform choice).
     """
 
-    preset: str = "article"
-    content_layers: tuple[str, ...] = ("block3_conv3",)
-    style_layers: tuple[str, ...] = ARTICLE_LAYERS
-    style_weights: dict[str, float] = field(default_factory=dict)
-    alpha: float = 1.0
-    beta: float = 1e-3
-    tv_weight: float = 0.0
-    optimizer: str = "lbfgs"
-    iterations: int = 100
-    learning_rate: float = 5.0
-    size: int = 256
-    init: str = "content"
-    seed: int = 0
-    pooling: str = "avg"
-    weights: str = "hed"
-    preserve_color: str = "none"
-    style_scale: float = 1.0
-    style_blend: tuple[float, ...] = ()
-    scales: int = 2
-    style_loss: str = "gram"   # "gram" (the article's) or "meancov" (mean and covariance apart)
-    normalize: bool = False    # each layer's term relative to its target's size (no layer dominates by size)
-    padding: str = "zero"      # VGG's conv padding: "zero" (as trained) or "reflect" (no border band)
-    coarse_weight: float = 0.0  # iterations per scale ~ (size / scale's size)^coarse_weight; 0 = even split
-    content_detail: float = 0.0  # photo detail added back at each finer scale (0 = plain enlarging; 0..1)
-    min_size: int = 0          # longest side of the coarsest scale in px (0: size / 2^(scales-1), at least 64)
-    style_size: int = 0        # style image's longest side at the finest scale in px (0: size x style_scale)
-    snapshot_every: int = 0
-    xla: bool = False
+    preset: str = setting(
+        "article", label="Preset", flag="--preset", url="preset",
+        help="the layer set and weights to start from: 'article' = the first 7 conv layers, content on "
+             "block3_conv3, style on all (uniform w_l); 'gatys' = content block4_conv2, style block1..5_conv1")
+    content_layers: tuple[str, ...] = setting(
+        ("block3_conv3",), label="Content layers", flag="--content-layers", metavar="L1,L2",
+        help="the content layer(s), e.g. block4_conv2", default_text="the preset's")
+    style_layers: tuple[str, ...] = setting(
+        ARTICLE_LAYERS, label="Style layers", flag="--style-layers", metavar="L1,L2",
+        help="the style layers, e.g. block1_conv1,block2_conv1", default_text="the preset's")
+    style_weights: dict[str, float] = setting(
+        default_factory=dict, label="Layer weights w_l", flag="--layer-weights", metavar="W1,W2", low=0, high=BIG,
+        help="per-style-layer weights w_l, in the order of the style layers", default_text="all 1")
+    alpha: float = setting(
+        1.0, label="α (content weight)", flag="--alpha", url="alpha", low=0, high=BIG, ui_step=0.1,
+        help="weight of the content loss: L = alpha L_content + beta L_style; only the ratio beta/alpha matters "
+             "(with L-BFGS)")
+    beta: float = setting(
+        1e-3, label="β (style weight)", flag="--beta", url="beta", low=0, high=BIG, ui_step=1e-4,
+        help="weight of the style loss: raise it for more style, lower it to keep more of the content")
+    tv_weight: float = setting(
+        0.0, label="Total-variation weight", flag="--tv", url="tv", low=0, high=BIG, ui_step=1e-3,
+        help="weight of the total-variation (smoothness) loss: penalises neighbouring pixels that differ, "
+             "less noise")
+    optimizer: str = setting(
+        "lbfgs", label="Optimizer", flag="--optimizer", url="opt", choices=OPTIMIZERS, offered=("lbfgs", "adam"),
+        choice_labels=_pairs(lbfgs="L-BFGS", adam="Adam (the article's)"),
+        help="'lbfgs' converges in far fewer iterations; 'adam' is what the article uses")
+    iterations: int = setting(
+        100, label="Iterations", flag="--iterations", url="iters", low=1, high=10_000, ui_step=10,
+        help="optimiser iterations, split between the scales")
+    learning_rate: float = setting(
+        5.0, label="Adam learning rate", flag="--lr", url="lr", low=0, high=BIG, ui_step=0.5,
+        help="Adam's learning rate, in pixel units (L-BFGS has none)")
+    size: int = setting(
+        256, label="Size (px, longest side)", flag="--size", url="size", low=MIN_SIZE, high=MAX_SIZE, unit="px",
+        ui_step=16, help="longest side of the result in px; time grows with the number of pixels: 512 px takes "
+                         "about 4x as long as 256 px")
+    init: str = setting(
+        "content", label="Start from (init)", flag="--init", url="init", choices=INITS,
+        offered=("content", "noise", "style"),
+        help="g starts as a copy of the content image, random noise, or the style image")
+    seed: int = setting(
+        0, label="Random seed", flag="--seed", url="seed", low=0, high=2**32 - 1, ui_step=1,
+        help="fixes the noise of init = noise: the same settings and seed give the same picture")
+    pooling: str = setting(
+        "avg", label="Pooling", flag="--pooling", url="pool", choices=POOLING,
+        help="VGG's pooling: average (Gatys et al.'s and the article's: smoother images) or max (VGG-16's own)")
+    vgg_weights: str = setting(
+        "hed", label="VGG-16 weights", flag="--weights", url="weights", choices=SOURCES,
+        choice_labels=_pairs(hed="hed (bundled)", imagenet="ImageNet (Keras download)", npz="article's npz file"),
+        help="where VGG-16's weights come from: 'hed' (bundled, offline), 'imagenet' (Keras download), "
+             "'npz' (vgg/vgg16_weights.npz)")
+    preserve_color: str = setting(
+        "none", label="Preserve the content's colours", flag="--preserve-color", url="color",
+        choices=PRESERVE_COLOR,
+        help="keep the content's colours: 'luminance' styles only the brightness, 'histogram' recolours the "
+             "style image first")
+    style_scale: float = setting(
+        1.0, label="Style scale", flag="--style-scale", url="sscale", low=0.1, high=4, ui_low=0.25, ui_high=2.0,
+        ui_step=0.05,
+        help="size of the style image relative to the result, before its Gram matrices are taken: larger "
+             "gives larger brush strokes")
+    style_blend: tuple[float, ...] = setting(
+        (), label="Style blend weights", flag="--blend", metavar="W1,W2", low=0, high=BIG,
+        help="blend weights for several style images", default_text="equal")
+    scales: int = setting(
+        2, label="Scales (coarse to fine)", flag="--scales", url="scales", low=1, high=8,
+        help="multi-scale: run small first, enlarge, refine, up to the size; params.json records the sizes "
+             "that ran")
+    style_loss: str = setting(
+        "gram", label="Style loss", flag="--style-loss", choices=STYLE_LOSSES,
+        help="'gram' = the article's Gram matrices; 'meancov' = the mean and the covariance of the feature "
+             "maps matched apart")
+    normalize: bool = setting(
+        False, label="Normalise each layer's term", flag="--normalize",
+        help="divide each layer's term by the size of its target, so no layer dominates by its size alone")
+    padding: str = setting(
+        "zero", label="Padding", flag="--padding", choices=PADDING,
+        help="VGG's conv padding: 'zero' as trained, 'reflect' mirrors the borders (no border band)")
+    coarse_weight: float = setting(
+        0.0, label="Coarse weight", flag="--coarse-weight", metavar="P", low=0, high=4,
+        help="iterations per scale in proportion to (size / scale's size)^P: more where they are cheap; "
+             "0 = an even split")
+    content_detail: float = setting(
+        0.0, label="Content detail", flag="--content-detail", metavar="F", low=0, high=1,
+        help="add the photo's fine detail back when the image is enlarged to the next scale (0 = plain "
+             "enlarging)")
+    min_size: int = setting(
+        0, label="Coarsest scale (px, 0 = automatic)", flag="--min-size", url="minsize", metavar="PX",
+        low=MIN_SIZE, high=MAX_SIZE, zero="automatic", unit="px", ui_step=16,
+        help="longest side of the first, coarsest scale in px: large strokes form there, where a layer sees "
+             "more of the picture (automatic: half the size per scale, at least 64)")
+    style_size: int = setting(
+        0, label="Style size (px)", flag="--style-size", metavar="PX", low=16, high=2 * MAX_SIZE,
+        zero="use style_scale", unit="px",
+        help="the style image's longest side in px at the result's size (instead of --style-scale)")
+    snapshot_every: int = setting(
+        0, label="Snapshot every", flag="--snapshot-every", low=0, zero="off",
+        help="also save the image every N iterations")
+    xla: bool = setting(
+        False, label="XLA", flag="--xla", help="compile the loss with XLA (slower on most CPUs)")
 
     def layer_weights(self) -> dict[str, float]:
         """w_l for every style layer."""
@@ -69,10 +244,21 @@ class StyleConfig:
         d["style_blend"] = list(self.style_blend)
         return d
 
+    @staticmethod
+    def upgrade_keys(data: dict) -> dict:
+        """A settings dict (params.json's "config") with the keys of earlier versions renamed:
+        ``weights`` is ``vgg_weights`` (a key given under both names keeps today's)."""
+        out = dict(data)
+        for old, new in LEGACY_KEYS.items():
+            if old in out:
+                value = out.pop(old)
+                out.setdefault(new, value)
+        return out
+
     @classmethod
     def from_dict(cls, data: dict) -> "StyleConfig":
         names = {f.name for f in dataclasses.fields(cls)}
-        clean = {k: v for k, v in data.items() if k in names}
+        clean = {k: v for k, v in cls.upgrade_keys(data).items() if k in names}
         for key in ("content_layers", "style_layers", "style_blend"):
             if key in clean:
                 clean[key] = tuple(clean[key])
@@ -86,55 +272,37 @@ class StyleConfig:
                 problems.append(f"unknown layer {name!r}")
         if not self.content_layers and not self.style_layers:
             problems.append("choose at least one content or style layer")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-        if self.init not in INITS:
-            problems.append(f"init must be one of {', '.join(INITS)}")
-        if self.weights not in SOURCES:
-            problems.append(f"weights must be one of {', '.join(SOURCES)}")
-        if self.preserve_color not in PRESERVE_COLOR:
-            problems.append(f"preserve_color must be one of {', '.join(PRESERVE_COLOR)}")
-        if self.pooling not in POOLING:
-            problems.append("pooling must be 'avg' or 'max'")
-        if self.padding not in PADDING:
-            problems.append("padding must be 'zero' or 'reflect'")
-        if self.style_loss not in STYLE_LOSSES:
-            problems.append(f"style_loss must be one of {', '.join(STYLE_LOSSES)}")
-        if not (self.content_detail == self.content_detail) or not 0 <= self.content_detail <= 1:
-            problems.append("content_detail must be between 0 and 1")
-        if not (self.coarse_weight == self.coarse_weight) or not 0 <= self.coarse_weight <= 4:
-            problems.append("coarse_weight must be between 0 and 4")
-        if not MIN_SIZE <= int(self.size) <= MAX_SIZE:
-            problems.append(f"size must be between {MIN_SIZE} and {MAX_SIZE} px")
-        if not 1 <= int(self.iterations) <= 10_000:
-            problems.append("iterations must be between 1 and 10000")
-        for label, value in (("alpha", self.alpha), ("beta", self.beta), ("tv_weight", self.tv_weight),
-                             ("learning_rate", self.learning_rate), ("style_scale", self.style_scale)):
-            if not (value == value) or value < 0 or value > 1e12:  # NaN, negative or absurd
-                problems.append(f"{label} must be a number between 0 and 1e12")
-        if any(not (w == w) or w < 0 or w > 1e12 for w in self.style_weights.values()):
-            problems.append("layer weights w_l must be numbers between 0 and 1e12")
-        if any(not (w == w) or w < 0 or w > 1e12 for w in self.style_blend):
-            problems.append("style blend weights must be numbers between 0 and 1e12")
+        for name, spec in SETTINGS.items():  # every range and every set of choices: the table's
+            if name == "preset":  # a name (where the settings started), not a setting that runs
+                continue
+            value = getattr(self, name)
+            if spec.kind in (dict, tuple) and spec.high is not None:  # a list of numbers: each in range
+                values = value.values() if isinstance(value, dict) else value
+                if any(not spec.low <= w <= spec.high for w in values):  # (a NaN fails too)
+                    problems.append(f"{spec.label[0].lower() + spec.label[1:]} must be numbers between "
+                                    f"{number_text(spec.low)} and {number_text(spec.high)}")
+            elif spec.kind not in (dict, tuple):
+                problem = spec.problem(value)
+                if problem:
+                    problems.append(problem)
         if self.style_blend and all(w == 0 for w in self.style_blend):
             problems.append("style blend weights must not all be 0")
-        if not 0 <= int(self.seed) < 2 ** 32:
-            problems.append("seed must be between 0 and 4294967295")
-        if int(self.snapshot_every) < 0:
-            problems.append("snapshot_every must be 0 (off) or more")
-        if not 0.1 <= self.style_scale <= 4:
-            problems.append("style_scale must be between 0.1 and 4")
-        if not 1 <= int(self.scales) <= 8:
-            problems.append("scales must be between 1 and 8")
-        if int(self.min_size) and not MIN_SIZE <= int(self.min_size) <= MAX_SIZE:
-            problems.append(f"min_size must be 0 (automatic) or between {MIN_SIZE} and {MAX_SIZE} px")
-        if int(self.style_size) and not 16 <= int(self.style_size) <= 2 * MAX_SIZE:
-            problems.append(f"style_size must be 0 (use style_scale) or between 16 and {2 * MAX_SIZE} px")
         if self.learning_rate <= 0 and self.optimizer == "adam":
             problems.append("the Adam learning rate must be above 0")
         if problems:
             raise ValueError("Invalid settings: " + "; ".join(problems) + ".")
         return self
+
+
+def _table() -> dict[str, Setting]:
+    out = {}
+    for f in dataclasses.fields(StyleConfig):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        out[f.name] = dataclasses.replace(f.metadata["setting"], name=f.name, default=default, kind=type(default))
+    return out
+
+
+SETTINGS: dict[str, Setting] = _table()  # the settings table, by field name (read it; never copy a range)
 
 
 PRESETS: dict[str, StyleConfig] = {
@@ -159,3 +327,8 @@ def preset(name: str, **changes) -> StyleConfig:
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
     return PRESETS[name].replace(**changes)
+
+
+# the preset's choices are the presets (defined above, after the table)
+# (its default is where the CLI and the studio start; StyleConfig() itself is the article's settings)
+SETTINGS["preset"] = dataclasses.replace(SETTINGS["preset"], choices=tuple(PRESETS), default=DEFAULT_PRESET)

@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs = named
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    features = get_features(config.weights, config.pooling)
+    features = get_features(config.vgg_weights, config.pooling)
     scorer = Scorer(features)
     rows = []
     print(f"preset {args.preset} with {_parse_set(args.set) or 'no changes'} at {args.size} px")

@@ -194,7 +194,7 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
         raise ValueError(f"{len(styles)} style images but {len(blend)} blend weights.")
     if sum(blend) <= 0:
         blend = [1.0] * len(styles)
-    features = (features or get_features(config.weights, config.pooling)).variant(config.pooling, config.padding)
+    features = (features or get_features(config.vgg_weights, config.pooling)).variant(config.pooling, config.padding)
     rng = np.random.default_rng(config.seed)  # all of a run's randomness
 
     if config.init == "image" and init_image is None:

@@ -34,7 +34,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     config = preset(DEFAULT_PRESET)
-    features = get_features(config.weights, config.pooling)
+    features = get_features(config.vgg_weights, config.pooling)
     for content_name, style_name in PAIRS:
         photo, painting = load_image(ROOT / "assets" / content_name), load_image(ROOT / "assets" / style_name)
         start = time.perf_counter()

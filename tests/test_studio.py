@@ -216,7 +216,7 @@ def test_widgets_change_what_is_shown_and_the_link(at):
     assert len(at.get("image")) == images_before + 1, "the second style image is shown"
     assert at.query_params["second"] == "1"
 
-    at.radio(key="studio_weights").set_value("npz").run()
+    at.radio(key="studio_vgg_weights").set_value("npz").run()
     assert any("vgg16_weights.npz" in w for w in _texts(at.warning)), "missing npz is said before Run"
     assert not at.exception
 
@@ -250,10 +250,16 @@ def test_a_bad_link_gives_sentences_not_a_traceback(data_dir):
 
 
 def test_absurd_settings_show_the_validation_sentence(at):
+    # a widget keeps its setting in the table's range (nst.config.SETTINGS): alpha cannot go below 0 ...
     at.number_input(key="studio_alpha").set_value(-1.0).run()
     assert not at.exception
+    assert at.number_input(key="studio_alpha").value >= 0
+    # ... and what only the settings together refuse is said in validate()'s sentence
+    at.radio(key="studio_optimizer").set_value("adam").run()
+    at.number_input(key="studio_learning_rate").set_value(0.0).run()
+    assert not at.exception
     errors = _texts(at.error)
-    assert any("alpha must be a number between 0 and 1e12" in e for e in errors), errors
+    assert any("the Adam learning rate must be above 0" in e for e in errors), errors
     assert at.button(key="studio_run").disabled is True
 
 
@@ -331,7 +337,7 @@ def test_scale_switches_from_rows_and_from_csv_text():
 def test_unavailable_weights_say_so_in_one_sentence(at, data_dir):
     if (ROOT / "vgg" / "vgg16_weights.npz").exists():
         pytest.skip("an npz file is installed here")
-    at.radio(key="studio_weights").set_value("npz").run()
+    at.radio(key="studio_vgg_weights").set_value("npz").run()
     at.button(key="studio_run").click().run()
     assert not at.exception
     errors = _texts(at.error)

@@ -5,10 +5,10 @@ from typing import Any, Mapping
 
 import streamlit as st
 
-from nst.config import INITS, MAX_SIZE, MIN_SIZE, PRESERVE_COLOR, PRESETS
+from nst.config import PRESETS, SETTINGS
 from ui import common, pictures
-from ui.studio.settings import (FIELDS, KEY, POOLINGS, WEIGHT_SOURCES, default_preset, max_scales, parse_query,
-                                preset_values, to_query, weights_note)
+from ui.studio.settings import (EVERY, FIELDS, KEY, STUDIO_DEFAULTS, default_preset, parse_query, preset_values,
+                                to_query, weights_note, widget)
 
 
 def _init_widget_state() -> list[str]:
@@ -116,64 +116,42 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
     st.markdown("#### Settings")
     a, b, c, d = st.columns(4)
     with a:
-        st.radio("Preset", list(PRESETS), key=KEY("preset"), disabled=disabled, horizontal=True,
-                 format_func=preset_label, on_change=_preset_changed,
+        st.radio(SETTINGS["preset"].label, list(SETTINGS["preset"].choices), key=KEY("preset"), disabled=disabled,
+                 horizontal=True, format_func=preset_label, on_change=_preset_changed,
                  help="A preset sets the layers, their weights and every setting below; change any of them "
                       "afterwards. " + " ".join(preset_help(name) for name in PRESETS))
-        st.slider("Size (px, longest side)", MIN_SIZE, MAX_SIZE, step=16, key=KEY("size"), disabled=disabled,
-                  help="Time grows with the number of pixels: 512 px takes about 4x as long as 256 px.")
+        st.slider(**widget("size"), key=KEY("size"), disabled=disabled)
     with b:
-        st.radio("Optimizer", ["lbfgs", "adam"], key=KEY("optimizer"), disabled=disabled, horizontal=True,
-                 format_func={"lbfgs": "L-BFGS", "adam": "Adam (the article's)"}.get,
-                 help="L-BFGS converges in far fewer iterations; Adam is what the article uses.")
-        st.number_input("Iterations", 1, 10_000, step=10, key=KEY("iterations"), disabled=disabled)
+        st.radio(**widget("optimizer"), key=KEY("optimizer"), disabled=disabled, horizontal=True)
+        st.number_input(**widget("iterations"), key=KEY("iterations"), disabled=disabled)
         if state.get(KEY("optimizer")) == "adam":
-            st.number_input("Adam learning rate", min_value=0.0, step=0.5, format="%g",
-                            key=KEY("learning_rate"), disabled=disabled)
+            st.number_input(**widget("learning_rate"), format="%g", key=KEY("learning_rate"), disabled=disabled)
     with c:
-        st.number_input("α (content weight)", step=0.1, format="%g", key=KEY("alpha"), disabled=disabled,
-                        help="L = α·L_content + β·L_style. Only the ratio β/α matters (with L-BFGS).")
-        st.number_input("β (style weight)", step=1e-4, format="%g", key=KEY("beta"), disabled=disabled,
-                        help="Raise β for more style, lower it to keep more of the content.")
+        st.number_input(**widget("alpha"), format="%g", key=KEY("alpha"), disabled=disabled)
+        st.number_input(**widget("beta"), format="%g", key=KEY("beta"), disabled=disabled)
     with d:
-        st.select_slider("Show the image every", options=[1, 2, 5, 10, 20, 50], key=KEY("every"),
+        st.select_slider("Show the image every", options=list(EVERY), key=KEY("every"),
                          disabled=disabled, format_func=lambda n: f"{n} iteration{'s' if n > 1 else ''}")
-        st.number_input("Random seed", 0, 2**31 - 1, step=1, key=KEY("seed"), disabled=disabled,
-                        help="Fixes the noise of init = noise; the same settings then give the same picture.")
+        st.number_input(**widget("seed"), key=KEY("seed"), disabled=disabled)
 
     with st.expander("More settings: weights, start image, colours, scales", expanded=False):
         e, f, g = st.columns(3)
         with e:
-            st.radio("VGG-16 weights", list(WEIGHT_SOURCES), key=KEY("weights"), disabled=disabled,
-                     format_func={"hed": "hed (bundled)", "imagenet": "ImageNet (Keras download)",
-                                  "npz": "article's npz file"}.get)
-            note, available = weights_note(state.get(KEY("weights"), "hed"))
+            st.radio(**widget("vgg_weights"), key=KEY("vgg_weights"), disabled=disabled)
+            note, available = weights_note(state.get(KEY("vgg_weights"), SETTINGS["vgg_weights"].default))
             (st.caption if available else st.warning)(note)
-            st.radio("Pooling", list(POOLINGS), key=KEY("pooling"), disabled=disabled, horizontal=True,
-                     help="Gatys et al. replace VGG's max pooling by average pooling for smoother images.")
+            st.radio(**widget("pooling"), key=KEY("pooling"), disabled=disabled, horizontal=True)
         with f:
-            st.radio("Start from (init)", list(FIELDS["init"][2]), key=KEY("init"), disabled=disabled, horizontal=True,
-                     help="g starts as a copy of the content image, random noise, or the style image.")
-            st.number_input("Total-variation weight", step=1e-3, format="%g", key=KEY("tv_weight"),
-                            disabled=disabled, help="Penalises neighbouring pixels that differ: less noise.")
-            st.radio("Preserve the content's colours", list(PRESERVE_COLOR), key=KEY("preserve_color"),
-                     disabled=disabled, horizontal=True,
-                     help="luminance: style only the brightness; histogram: recolour the style image first.")
+            st.radio(**widget("init"), key=KEY("init"), disabled=disabled, horizontal=True)
+            st.number_input(**widget("tv_weight"), format="%g", key=KEY("tv_weight"), disabled=disabled)
+            st.radio(**widget("preserve_color"), key=KEY("preserve_color"), disabled=disabled, horizontal=True)
         with g:
-            st.slider("Style scale", 0.25, 2.0, step=0.05, key=KEY("style_scale"), disabled=disabled,
-                      help="The style image is resized to size x this before its Gram matrices are taken: "
-                           "larger gives larger brush strokes.")
-            st.slider("Scales (coarse to fine)", 1, max_scales(), key=KEY("scales"), disabled=disabled,
-                      help="Multi-scale: run small first, enlarge, refine, up to the size above. "
-                           "Iterations are split between the scales.")
-            if "min_size" in FIELDS:
-                st.number_input("Coarsest scale (px, 0 = automatic)", 0, MAX_SIZE, step=16, key=KEY("min_size"),
-                                disabled=disabled,
-                                help="The longest side of the first, coarsest scale: large strokes form there, "
-                                     "where a layer sees more of the picture. 0: half the size per scale.")
+            st.slider(**widget("style_scale"), key=KEY("style_scale"), disabled=disabled)
+            st.slider(**widget("scales"), key=KEY("scales"), disabled=disabled)
+            st.number_input(**widget("min_size"), key=KEY("min_size"), disabled=disabled)
 
     defaults = preset_values(state.get(KEY("preset"), default_preset()))
-    defaults.update(every=5, blend=0.5)
+    defaults.update(STUDIO_DEFAULTS)
     for name in FIELDS:
         if name in settings:
             continue

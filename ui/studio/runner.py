@@ -169,7 +169,7 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
     session = session_id()
     queue = run_queue()
     try:
-        features = common.features(config.weights, "avg")
+        features = common.features(config.vgg_weights, "avg")
     except WeightsUnavailable as exc:
         sink["result"] = {"folder": None, "status": "failed", "message": str(exc)}
         return

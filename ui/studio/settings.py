@@ -1,90 +1,87 @@
 """The studio's settings and the link that shares them (no widgets here).
 
-Every setting has a query key, a kind and a range. Defaults are those of the
-default preset (``nst.config.DEFAULT_PRESET``); ranges come from ``nst.config``
-(its constants, or what ``StyleConfig.validate`` accepts), so a change there
-reaches the widgets and the links without an edit here. A link lists only the
+Every setting of the run is a row of the settings table (``nst.config.SETTINGS``):
+its label, help, widget range or choices and link key come from there, and the
+link itself is ``nst.link``'s codec. Here live only the studio's own settings
+(the pictures, the second style's share, how often the image is shown) and the
+studio's default size. Defaults are those of the chosen preset (the default preset
+``nst.config.DEFAULT_PRESET`` unless the link names one). A link lists only the
 settings that differ from the chosen preset's values: ``?preset=gatys`` is the
 gatys preset exactly.
 """
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from nst import config as nst_config
-from nst.config import INITS, MAX_SIZE, MIN_SIZE, OPTIMIZERS, PRESERVE_COLOR, PRESETS, StyleConfig, preset
+from nst import link
+from nst.config import DEFAULT_PRESET, PRESETS, SETTINGS, StyleConfig, number_text, preset
 from nst.weights import DEFAULT_NPZ
 from ui import common
 
 KEY = "studio_{}".format  # widget keys
 STUDIO_SIZE = 256         # the studio's default size: see README "Running it for a class"
-WEIGHT_SOURCES = ("hed", "imagenet", "npz")
-POOLINGS = ("avg", "max")
+EVERY = (1, 2, 5, 10, 20, 50)  # "show the image every N iterations": the widget's choices
+
+# the studio's own settings (not a run's): name -> (link key, kind, choices or (min, max) or None)
+STUDIO_ONLY = {
+    "content": ("content", "sample:content", None),
+    "style": ("style", "sample:style", None),
+    "second": ("second", "bool", None),
+    "style2": ("style2", "sample:style", None),
+    "blend": ("blend", "float", (0.0, 1.0)),
+    "every": ("every", "int", (EVERY[0], EVERY[-1])),
+}
+STUDIO_DEFAULTS = {"second": False, "blend": 0.5, "every": 5}
+# the run's settings the studio shows and links: the settings table's rows with a link key
+CONFIG_FIELDS = link.LINKED
 
 
 def default_preset() -> str:
-    name = getattr(nst_config, "DEFAULT_PRESET", "article")
-    return name if name in PRESETS else next(iter(PRESETS))
+    return DEFAULT_PRESET if DEFAULT_PRESET in PRESETS else next(iter(PRESETS))
 
 
-def _largest_valid(field: str, low: int, high: int) -> int:
-    """The largest value of an integer setting that StyleConfig.validate() accepts (low if none)."""
-    best = low
-    for value in range(low, high + 1):
-        try:
-            StyleConfig(**{field: value}).validate()
-        except ValueError:
-            continue
-        best = value
-    return best
-
-
-@lru_cache(maxsize=1)
 def max_scales() -> int:
-    return int(getattr(nst_config, "MAX_SCALES", 0) or _largest_valid("scales", 1, 16))
+    return int(SETTINGS["scales"].ui_range[1])
 
 
-def has_field(name: str) -> bool:
-    return name in StyleConfig.__dataclass_fields__
+def widget(name: str) -> dict[str, Any]:
+    """A run setting's widget arguments from the settings table: label, help, and min/max/step or options."""
+    spec = SETTINGS[name]
+    out: dict[str, Any] = {"label": spec.label, "help": spec.help[0].upper() + spec.help[1:] + "."}
+    if spec.choices:
+        out["options"] = list(spec.picks)
+        if spec.choice_labels:
+            out["format_func"] = spec.choice_label
+        return out
+    low, high = spec.ui_range
+    cast = spec.kind
+    if low is not None:
+        out["min_value"] = cast(0 if spec.zero else low)
+    if high is not None:
+        out["max_value"] = cast(high)
+    if spec.ui_step is not None:
+        out["step"] = cast(spec.ui_step)
+    return out
 
 
-# name: (query key, kind, choices or (min, max) or None)
+# name: (query key, kind, choices or (min, max) or None): the studio's own settings and the run's
 def fields() -> dict[str, tuple[str, str, Any]]:
-    spec = {
-        "content": ("content", "sample:content", None),
-        "style": ("style", "sample:style", None),
-        "second": ("second", "bool", None),
-        "style2": ("style2", "sample:style", None),
-        "blend": ("blend", "float", (0.0, 1.0)),
-        "preset": ("preset", "choice", tuple(PRESETS)),
-        "size": ("size", "int", (MIN_SIZE, MAX_SIZE)),
-        "iterations": ("iters", "int", (1, 10_000)),
-        "optimizer": ("opt", "choice", tuple(reversed(OPTIMIZERS))),
-        "learning_rate": ("lr", "float", (0.0, 1e12)),
-        "alpha": ("alpha", "float", None),
-        "beta": ("beta", "float", None),
-        "weights": ("weights", "choice", WEIGHT_SOURCES),
-        "init": ("init", "choice", tuple(i for i in INITS if i != "image")),
-        "seed": ("seed", "int", (0, 2**31 - 1)),
-        "tv_weight": ("tv", "float", None),
-        "preserve_color": ("color", "choice", PRESERVE_COLOR),
-        "style_scale": ("sscale", "float", (0.25, 2.0)),
-        "scales": ("scales", "int", (1, max_scales())),
-        "pooling": ("pool", "choice", POOLINGS),
-        "every": ("every", "int", (1, 50)),
-    }
-    if has_field("min_size"):
-        spec["min_size"] = ("minsize", "int", (0, MAX_SIZE))
+    spec = {name: STUDIO_ONLY[name] for name in ("content", "style", "second", "style2", "blend")}
+    spec["preset"] = (SETTINGS["preset"].url, "choice", tuple(PRESETS))
+    for name in CONFIG_FIELDS:
+        row = SETTINGS[name]
+        if row.choices:
+            spec[name] = (row.url, "choice", tuple(row.picks))
+        else:
+            low, high = row.ui_range
+            spec[name] = (row.url, row.kind.__name__, (0 if row.zero else low, high))
+    spec["every"] = STUDIO_ONLY["every"]
     return spec
 
 
 FIELDS = fields()
-# the settings that are StyleConfig fields of the same name (their defaults come from the preset)
-CONFIG_FIELDS = ("size", "iterations", "optimizer", "learning_rate", "alpha", "beta", "weights", "init", "seed",
-                 "tv_weight", "preserve_color", "style_scale", "scales", "pooling", "min_size")
 
 
 def sample_names(kind: str) -> list[str]:
@@ -99,14 +96,14 @@ def sample_slugs(kind: str) -> dict[str, str]:
 def preset_values(name: str) -> dict:
     """The studio's settings as the preset ``name`` has them (size: the studio's default size)."""
     cfg = PRESETS.get(name) or PRESETS[default_preset()]
-    out = {field: getattr(cfg, field) for field in CONFIG_FIELDS if field in FIELDS}
+    out = link.config_values(cfg)
     out["size"] = STUDIO_SIZE  # the studio's own default size, whatever the preset's (the CLI's) is
     return out
 
 
 def default_settings(preset_name: str | None = None) -> dict:
     name = preset_name if preset_name in PRESETS else default_preset()
-    out: dict[str, Any] = {"second": False, "blend": 0.5, "preset": name, "every": 5}
+    out: dict[str, Any] = {**STUDIO_DEFAULTS, "preset": name}
     out.update(preset_values(name))
     contents, styles = sample_names("content"), sample_names("style")
     out["content"] = contents[0] if contents else None
@@ -115,8 +112,8 @@ def default_settings(preset_name: str | None = None) -> dict:
     return out
 
 
-def _parse(name: str, raw: str, kind: str, rule: Any, notes: list[str], qkey: str) -> Any:
-    """One value from a link; raises ValueError when it cannot be used (clamps numbers, with a note)."""
+def _parse_own(raw: str, kind: str, rule: Any, notes: list[str], qkey: str) -> Any:
+    """One of the studio's own values from a link; ValueError when it cannot be used (numbers are clamped)."""
     if kind.startswith("sample:"):
         slugs = sample_slugs(kind.split(":")[1])
         if raw.lower() in slugs:
@@ -124,10 +121,6 @@ def _parse(name: str, raw: str, kind: str, rule: Any, notes: list[str], qkey: st
         if raw in slugs.values():
             return raw
         raise ValueError
-    if kind == "choice":
-        if raw not in rule:
-            raise ValueError
-        return raw
     if kind == "bool":
         if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
             raise ValueError
@@ -136,80 +129,64 @@ def _parse(name: str, raw: str, kind: str, rule: Any, notes: list[str], qkey: st
     if math.isnan(number):
         raise ValueError
     value = int(round(number)) if kind == "int" else number
-    if rule is not None:
-        low, high = rule
-        if not low <= value <= high:
-            clamped = min(max(value, low), high)
-            notes.append(f"{qkey}={raw} is outside {low:g}..{high:g}; using {clamped:g}.")
-            value = clamped
+    low, high = rule
+    if not low <= value <= high:
+        clamped = min(max(value, low), high)
+        notes.append(f"{qkey}={raw} is outside {number_text(low)}..{number_text(high)}; using {number_text(clamped)}.")
+        value = clamped
     return value
 
 
 def parse_query(params: Mapping[str, str]) -> tuple[dict, list[str]]:
     """Settings from a shared link; a value that cannot be used is replaced and named in a note.
 
-    Numbers outside what the widgets offer are clamped; alpha, beta and the TV
-    weight are taken as they are so that StyleConfig.validate() can judge them.
-    Settings the link does not name are the chosen preset's.
+    The run's settings go through nst.link (numbers outside the widgets' ranges are clamped);
+    settings the link does not name are the chosen preset's.
     """
-    notes: list[str] = []
-    chosen = str(params.get("preset", "")).strip()
-    settings = default_settings(chosen if chosen in PRESETS else None)
-    for name, (qkey, kind, rule) in FIELDS.items():
+    name, notes = link.link_preset(params)
+    settings = default_settings(name)
+    values, more = link.decode(params, settings)
+    settings.update(values)
+    notes += more
+    for own, (qkey, kind, rule) in STUDIO_ONLY.items():
         if qkey not in params:
             continue
         raw = str(params[qkey]).strip()
         try:
-            settings[name] = _parse(name, raw, kind, rule, notes, qkey)
+            settings[own] = _parse_own(raw, kind, rule, notes, qkey)
         except (ValueError, OverflowError):
-            choices = ""
-            if kind.startswith("sample:"):
-                choices = f" (one of {', '.join(sample_slugs(kind.split(':')[1]))})"
-            elif kind == "choice":
-                choices = f" (one of {', '.join(rule)})"
-            notes.append(f"The link's {qkey}={raw!r} is not a valid value{choices}; using {settings[name]}.")
+            choices = f" (one of {', '.join(sample_slugs(kind.split(':')[1]))})" if kind.startswith("sample:") else ""
+            notes.append(f"The link's {qkey}={raw!r} is not a valid value{choices}; using {settings[own]}.")
     return settings, notes
-
-
-def _text(value: Any, kind: str) -> str:
-    if kind == "bool":
-        return "1" if value else "0"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def to_query(settings: Mapping[str, Any]) -> dict[str, str]:
     """The settings that differ from their preset's values, as query parameters (a short link)."""
-    defaults = default_settings(settings.get("preset"))
-    defaults["preset"] = default_preset()
-    out = {}
-    for name, (qkey, kind, _) in FIELDS.items():
-        value = settings.get(name)
-        if value is None or value == defaults.get(name):
+    name = settings.get("preset")
+    defaults = default_settings(name)
+    out = {link.PRESET_KEY: name} if name in PRESETS and name != default_preset() else {}
+    values = dict(settings)
+    if values.get("optimizer") != "adam":
+        values.pop("learning_rate", None)  # only Adam has one (its widget is hidden otherwise)
+    out.update(link.encode(values, defaults))
+    for own, (qkey, kind, _) in STUDIO_ONLY.items():
+        value = settings.get(own)
+        if value is None or value == defaults.get(own):
             continue
-        if name in ("style2", "blend") and not settings.get("second"):
-            continue
-        if name == "learning_rate" and settings.get("optimizer") != "adam":
+        if own in ("style2", "blend") and not settings.get("second"):
             continue
         if kind.startswith("sample:"):
-            slugs = {name: slug for slug, name in sample_slugs(kind.split(":")[1]).items()}
+            slugs = {shown: slug for slug, shown in sample_slugs(kind.split(":")[1]).items()}
             value = slugs.get(value, value)
-        out[qkey] = _text(value, kind)
+        out[qkey] = link.text(own, value) if not isinstance(value, str) else value
     return out
 
 
 def build_config(settings: Mapping[str, Any]) -> StyleConfig:
     """The StyleConfig of the chosen settings (not yet validated): the preset, with the studio's changes."""
     blend = (1.0 - float(settings["blend"]), float(settings["blend"])) if settings.get("second") else ()
-    changes = dict(
-        size=int(settings["size"]), iterations=int(settings["iterations"]),
-        optimizer=settings["optimizer"], learning_rate=float(settings["learning_rate"]),
-        alpha=float(settings["alpha"]), beta=float(settings["beta"]), weights=settings["weights"],
-        init=settings["init"], seed=int(settings["seed"]), tv_weight=float(settings["tv_weight"]),
-        preserve_color=settings["preserve_color"], style_scale=float(settings["style_scale"]),
-        scales=int(settings["scales"]), pooling=settings["pooling"], style_blend=blend)
-    if "min_size" in FIELDS and settings.get("min_size") is not None:
-        changes["min_size"] = int(settings["min_size"])
-    return preset(settings["preset"], **changes)
+    changes = {name: SETTINGS[name].kind(settings[name]) for name in CONFIG_FIELDS if settings.get(name) is not None}
+    return preset(settings["preset"], **changes, style_blend=blend)
 
 
 def weights_note(source: str) -> tuple[str, bool]:

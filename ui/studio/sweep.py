@@ -14,12 +14,12 @@ from typing import Any, Mapping
 
 import streamlit as st
 
-from nst.config import PRESETS, StyleConfig, preset
+from nst.config import PRESETS, SETTINGS, StyleConfig, preset
 from nst.pipeline import read_run
 from ui.studio import media
 from ui.studio.runner import LiveView, execute
 from ui.studio.session import request_sweep, session_box
-from ui.studio.settings import KEY, POOLINGS
+from ui.studio.settings import KEY
 
 MIN_VALUES, MAX_VALUES = 3, 5
 
@@ -44,7 +44,8 @@ def sweep_settings(config: StyleConfig) -> dict[str, dict]:
                                "help": f"The weight of {layer}'s style term (0 switches it off)."}
     out["preset"] = {"label": "preset", "kind": "choice", "default": list(PRESETS)[:MAX_VALUES],
                      "choices": list(PRESETS), "help": "The layer sets and weights of each preset."}
-    out["pooling"] = {"label": "pooling", "kind": "choice", "default": list(POOLINGS), "choices": list(POOLINGS),
+    poolings = list(SETTINGS["pooling"].choices)
+    out["pooling"] = {"label": "pooling", "kind": "choice", "default": poolings, "choices": poolings,
                       "help": "Average (Gatys et al.) or max pooling (VGG-16's own)."}
     return out
 
@@ -80,7 +81,7 @@ def value_config(base: StyleConfig, settings: Mapping[str, Any], choice: str, va
     if choice == "pooling":
         return base.replace(pooling=str(value))
     if choice == "preset":
-        keep = {k: getattr(base, k) for k in ("size", "iterations", "weights", "init", "seed", "preserve_color",
+        keep = {k: getattr(base, k) for k in ("size", "iterations", "vgg_weights", "init", "seed", "preserve_color",
                                               "style_blend")}
         return preset(str(value), **keep)
     raise ValueError(f"Unknown sweep setting {choice!r}.")
