@@ -129,6 +129,7 @@ class StyleConfig:
 
     preset: str = setting(
         "article", label="Preset", flag="--preset", url="preset",
+        choice_labels=_pairs(article="article: 7 layers", gatys="Gatys 2015"),
         help="the layer set and weights to start from: 'article' = the first 7 conv layers, content on "
              "block3_conv3, style on all (uniform w_l); 'gatys' = content block4_conv2, style block1..5_conv1")
     content_layers: tuple[str, ...] = setting(

@@ -19,10 +19,13 @@ LINKED = tuple(name for name, spec in SETTINGS.items() if spec.url and name != "
 
 
 def text(name: str, value: Any) -> str:
-    """A setting's value as a link writes it."""
+    """A setting's value as a link writes it (a number short where that is exact: 0.001, 1e+12)."""
     if isinstance(value, bool):
         return "1" if value else "0"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
 
 
 def parse(name: str, raw: str) -> tuple[Any, str | None]:

@@ -49,11 +49,6 @@ def _link_pictures(params: Mapping[str, str], saved: Mapping[str, Any]) -> None:
                            "use_upload": False}
 
 
-def preset_label(name: str) -> str:
-    known = {"article": "article: 7 layers", "gatys": "Gatys 2015"}
-    return known.get(name, name)
-
-
 def preset_help(name: str) -> str:
     cfg = PRESETS[name]
     return (f"{name}: content on {', '.join(cfg.content_layers)}, style on {', '.join(cfg.style_layers)}, "
@@ -116,10 +111,10 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
     st.markdown("#### Settings")
     a, b, c, d = st.columns(4)
     with a:
-        st.radio(SETTINGS["preset"].label, list(SETTINGS["preset"].choices), key=KEY("preset"), disabled=disabled,
-                 horizontal=True, format_func=preset_label, on_change=_preset_changed,
-                 help="A preset sets the layers, their weights and every setting below; change any of them "
-                      "afterwards. " + " ".join(preset_help(name) for name in PRESETS))
+        preset_widget = widget("preset")  # its help also says what each preset holds
+        preset_widget["help"] += (" A preset sets every setting below; change any of them afterwards. "
+                                  + " ".join(preset_help(name) for name in PRESETS))
+        st.radio(**preset_widget, key=KEY("preset"), disabled=disabled, horizontal=True, on_change=_preset_changed)
         st.slider(**widget("size"), key=KEY("size"), disabled=disabled)
     with b:
         st.radio(**widget("optimizer"), key=KEY("optimizer"), disabled=disabled, horizontal=True)
