@@ -717,7 +717,8 @@ def run_one(job: Job, config, args, features, signals: _Signals, meta: dict, ext
         progress.close()
         if event is None or not event.done:
             with contextlib.suppress(OSError):
-                signum = getattr(exc, "signum", None) or signals.signum                     or (signal.SIGINT if isinstance(exc, KeyboardInterrupt) else None)
+                signum = getattr(exc, "signum", None) or signals.signum \
+                    or (signal.SIGINT if isinstance(exc, KeyboardInterrupt) else None)
                 recorder.finish_partial(f"{stop_reason(signum)}: quit at once", last=event)
         recorder.remove_temporary_files()
         raise
