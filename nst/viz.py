@@ -1,7 +1,10 @@
-"""Figure builders for the teaching pages: plotly figures and a Graphviz diagram. No Streamlit.
+"""Figure builders for the teaching pages (plotly figures and a Graphviz diagram), and the one palette
+of every figure in the app. No Streamlit.
 
 Each builder takes numpy arrays (feature maps are (H, W) or (H, W, C), Gram
-matrices (C, C)) and returns a figure; hovering any cell shows its value.
+matrices (C, C)) and returns a figure; hovering any cell shows its value. A run's
+loss charts (the studio's, live and after the run) are in :mod:`nst.charts`, in the
+same colours.
 """
 from __future__ import annotations
 
@@ -12,10 +15,24 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-# One colour per kind of term, used by every page.
-COLORS = {"content": "#2563eb", "style": "#d97706", "tv": "#6b7280", "total": "#111827", "generated": "#16a34a"}
+# The palette of every figure (pages 1-6 and the studio's charts): one colour per kind of loss term and
+# per image, the figure's lines and marks, and (COLOR_NAMES) the word a caption uses for each colour.
+COLORS = {"content": "#2563eb", "style": "#d97706", "tv": "#6b7280", "total": "#111827", "generated": "#16a34a",
+          "highlight": "#dc2626",  # the gradient's arrow, a picked cell
+          "muted": "#9ca3af",      # what is not highlighted
+          "ink": "#374151",        # the diagram's lines and boxes
+          "guide": "#888888",      # a dashed line where a run enlarged its image
+          "label": "#555555",      # axis and guide labels
+          "grid": "#e5e5e5", "frame": "#bbbbbb"}  # a chart's grid lines and plot frame
+COLOR_NAMES = {"content": "blue", "style": "orange", "tv": "grey", "total": "black", "generated": "green",
+               "highlight": "red", "muted": "light grey"}
+TINTS = {"content": "#dbeafe", "style": "#fed7aa", "generated": "#bbf7d0", "total": "#e5e7eb", "network": "#f3f4f6"}
+# one colour per layer where every layer has its curve (the studio's per-layer chart)
+LAYER_COLORS = ["#e6550d", "#fd8d3c", "#31a354", "#74c476", "#3182bd", "#6baed6", "#756bb1",
+                "#9e9ac8", "#636363", "#969696", "#e7298a", "#66a61e", "#a6761d"]
 MAPS_SCALE = "Viridis"
-DIFF_SCALE = "RdBu_r"
+DIFF_SCALE = "RdBu_r"  # diverging, centred on 0: positive values red, negative blue (DIFF_NAMES)
+DIFF_NAMES = {"above": "red", "below": "blue"}
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -59,20 +76,21 @@ def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "b
     update_label = "update g" if vertical else "∂L/∂g: update g"
     return f"""digraph NST {{
   rankdir={direction}; bgcolor="transparent"; nodesep=0.25; ranksep=0.4;
-  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=18, color="#374151", margin="0.12,0.06"];
-  edge [fontname="Helvetica", fontsize=16, color="#374151"];
-  c [label="content c", fillcolor="#dbeafe"];
-  g [label="generated g\\n(trainable)", fillcolor="#bbf7d0", penwidth=3, color="#16a34a"];
-  s [label="style s", fillcolor="#fde68a"];
+  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=18, color="{COLORS['ink']}",
+        margin="0.12,0.06"];
+  edge [fontname="Helvetica", fontsize=16, color="{COLORS['ink']}"];
+  c [label="content c", fillcolor="{TINTS['content']}"];
+  g [label="generated g\\n(trainable)", fillcolor="{TINTS['generated']}", penwidth=3, color="{COLORS['generated']}"];
+  s [label="style s", fillcolor="{TINTS['style']}"];
   subgraph cluster_vgg {{
-    label="VGG-16, frozen"; fontname="Helvetica"; fontsize=16; style="dashed,rounded"; color="#9ca3af";
-    vc [label="VGG-16", fillcolor="#f3f4f6"];
-    vg [label="VGG-16", fillcolor="#f3f4f6"];
-    vs [label="VGG-16", fillcolor="#f3f4f6"];
+    label="VGG-16, frozen"; fontname="Helvetica"; fontsize=16; style="dashed,rounded"; color="{COLORS['muted']}";
+    vc [label="VGG-16", fillcolor="{TINTS['network']}"];
+    vg [label="VGG-16", fillcolor="{TINTS['network']}"];
+    vs [label="VGG-16", fillcolor="{TINTS['network']}"];
   }}
-  lc [label="L_content\\n{content_layer}", fillcolor="#bfdbfe", color="{COLORS['content']}"];
-  ls [label="{style_label}", fillcolor="#fed7aa", color="{COLORS['style']}"];
-  lt [label="L = α L_content\\n   + β L_style", fillcolor="#e5e7eb", penwidth=2];
+  lc [label="L_content\\n{content_layer}", fillcolor="{TINTS['content']}", color="{COLORS['content']}"];
+  ls [label="{style_label}", fillcolor="{TINTS['style']}", color="{COLORS['style']}"];
+  lt [label="L = α L_content\\n   + β L_style", fillcolor="{TINTS['total']}", penwidth=2];
   c -> vc; g -> vg; s -> vs;
   vc -> lc [label="Aˡ(c)"];
   vg -> lc [label="Aˡ(g)"];
@@ -80,7 +98,8 @@ def architecture_dot(content_layer: str = "block3_conv3", style_layers: str = "b
   vs -> ls [label="Gˡ(s)"];
   lc -> lt [label="α"];
   ls -> lt [label="β"];
-  lt -> g [label="{update_label}", style=dashed, color="#dc2626", fontcolor="#dc2626", constraint=false, penwidth=2];
+  lt -> g [label="{update_label}", style=dashed, color="{COLORS['highlight']}", fontcolor="{COLORS['highlight']}",
+           constraint=false, penwidth=2];
 }}"""
 
 
@@ -204,7 +223,7 @@ def gram_heatmap(gram_matrix: np.ndarray, labels: Sequence[int] | None = None,
     if highlight is not None and str(highlight[0]) in names and str(highlight[1]) in names:
         r, c = names.index(str(highlight[0])), names.index(str(highlight[1]))
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref="x", yref="y",
-                      line=dict(color="#dc2626", width=3))
+                      line=dict(color=COLORS["highlight"], width=3))
     # at most 16 labels per axis, 11 px and upright, so they fit without rotating (every index is in the hover);
     # constrain="domain" keeps the square plot and its axes together instead of centring the cells away
     step = max(1, math.ceil(len(names) / 16))
@@ -222,7 +241,7 @@ def loss_bars(terms: Sequence[tuple[str, float, str]], log: bool = True, title: 
     """One bar per loss term: (label, value, kind) with kind in COLORS ('content', 'style', 'tv', 'total')."""
     labels = [t[0] for t in terms]
     values = [float(t[1]) for t in terms]
-    colors = [COLORS.get(t[2], "#6b7280") for t in terms]
+    colors = [COLORS.get(t[2], COLORS["muted"]) for t in terms]
     shown = [v if (v > 0 or not log) else None for v in values]
     fig = go.Figure(go.Bar(x=labels, y=shown, marker_color=colors, text=[fmt(v) for v in values],
                            textposition="outside", cliponaxis=False,
@@ -240,8 +259,8 @@ def layer_bars(values: dict[str, float], highlight: str | None = None, title: st
                yaxis: str = "", height: int = 260, kind: str = "content") -> go.Figure:
     """A bar per VGG-16 layer; the ``highlight``ed layer drawn darker."""
     names = list(values)
-    base = COLORS.get(kind, "#2563eb")
-    colors = [base if n == highlight else "#9ca3af" for n in names]
+    base = COLORS.get(kind, COLORS["content"])
+    colors = [base if n == highlight else COLORS["muted"] for n in names]
     fig = go.Figure(go.Bar(x=names, y=[values[n] for n in names], marker_color=colors,
                            hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=40 if title else 10, b=5), title=title,

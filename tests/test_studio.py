@@ -319,21 +319,6 @@ def test_adam_with_two_styles_and_two_scales_runs_from_the_page(at, data_dir):
     assert any("scale 2" in a.get("text", "") for a in spec["layout"].get("annotations", []))
 
 
-def test_scale_switches_from_rows_and_from_csv_text():
-    from ui.studio.charts import layer_figure, loss_figure, scale_switches
-
-    rows = [{"iteration": i, "scale": s, "total": 10.0 / i, "content": 1.0, "style": 100.0 / i,
-             "style/block1_conv1": 5.0}
-            for i, s in [(1, 0), (2, 0), (3, 1), (4, 1), (5, 2)]]
-    assert scale_switches(rows) == [(2.5, 1), (4.5, 2)]
-    as_csv = [{k: str(v) for k, v in r.items()} for r in rows]  # losses.csv gives strings
-    assert scale_switches(as_csv) == [(2.5, 1), (4.5, 2)]
-    assert scale_switches([{k: v for k, v in r.items() if k != "scale"} for r in rows]) == []
-    assert len(loss_figure(rows, 1.0, 1e-3).layout.shapes) == 2
-    assert len(layer_figure(rows).layout.shapes) == 2
-    assert len(loss_figure(rows[:2], 1.0, 1e-3).layout.shapes) == 0
-
-
 def test_unavailable_weights_say_so_in_one_sentence(at, data_dir):
     if (ROOT / "vgg" / "vgg16_weights.npz").exists():
         pytest.skip("an npz file is installed here")
@@ -525,15 +510,3 @@ def test_timelapse_and_sheet_from_a_runs_files(tmp_path):
                                {"label": "β = 1", "image": None, "lines": ["not run"]}], "A sweep", cell_side=100)
     with Image.open(__import__("io").BytesIO(sheet)) as im:
         assert im.format == "PNG" and im.width == 16 + 2 * 116
-
-
-def test_live_charts_get_fewer_points_and_keep_the_scale_switch():
-    from ui.studio.charts import loss_figure, scale_switches, thin_rows
-
-    rows = [{"iteration": i, "scale": 0 if i <= 700 else 1, "total": 1.0 / i, "content": 1.0, "style": 1.0}
-            for i in range(1, 1001)]
-    thin = thin_rows(rows, 150)
-    assert len(thin) == 150 and thin[0] is rows[0] and thin[-1] is rows[-1]
-    fig = loss_figure(thin, 1.0, 1.0, switches=scale_switches(rows))
-    assert [s.x0 for s in fig.layout.shapes] == [700.5]
-    assert thin_rows(rows[:10], 150) == rows[:10]

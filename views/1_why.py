@@ -19,8 +19,8 @@ with st.container(key="wide_only_diagram"):
 with st.container(key="narrow_only_diagram"):
     st.graphviz_chart(viz.architecture_dot(", ".join(preset.content_layers), style_text, vertical=True),
                       width="stretch")
-st.caption("Solid arrows: the forward pass. Dashed red arrow: the gradient of the total loss, which changes "
-           "only g. The three VGG-16 boxes are one network with the same frozen weights.")
+st.caption(f"Solid arrows: the forward pass. Dashed {viz.COLOR_NAMES['highlight']} arrow: the gradient of the total "
+           "loss, which changes only g. The three VGG-16 boxes are one network with the same frozen weights.")
 st.latex(r"L = \alpha\, L_{content}(c, g) + \beta\, L_{style}(s, g)")
 
 images_col, network_col, losses_col = st.columns(3, gap="medium")
@@ -54,7 +54,7 @@ with st.expander("What each of the next pages opens up"):
         "| 4 · Style and the Gram matrix | $G^l$, cell by cell; textures made from Gram matrices alone |\n"
         "| 5 · The dog | why the Gram matrix forgets *where* and keeps *what* |\n"
         "| 6 · Loss playground | $\\alpha$, $\\beta$, $w_l$ and every term of $L$ |\n"
-        "| 7 · Studio | the red arrow: the optimisation, live |")
+        f"| 7 · Studio | the {viz.COLOR_NAMES['highlight']} arrow: the optimisation, live |")
 
 with st.expander("Why not just train a network to paint?"):
     st.markdown(

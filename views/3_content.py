@@ -81,8 +81,8 @@ show_heatmaps([a_c[..., pick], a_g[..., pick], diff],
               [f"A<sup>l</sup><sub>{pick}</sub>(c)", f"A<sup>l</sup><sub>{pick}</sub>(g)",
                f"A<sup>l</sup><sub>{pick}</sub>(g) − A<sup>l</sup><sub>{pick}</sub>(c)"],
               key="content_maps", diverging=[False, False, True], value_name="A", height=280)
-st.caption("Hover a cell for its value. The third map, g − c: red where g fires more than c, blue where less; "
-           "the content loss is the mean of its squares over all maps.")
+st.caption(f"Hover a cell for its value. The third map, g − c: {viz.DIFF_NAMES['above']} where g fires more than c, "
+           f"{viz.DIFF_NAMES['below']} where less; the content loss is the mean of its squares over all maps.")
 
 st.markdown("**Relative content loss at every layer: which layers notice this change?**")
 st.plotly_chart(viz.layer_bars(result["relative"], highlight=layer, kind="content",

@@ -103,8 +103,10 @@ bars += [(f"β w E {l.replace('block', 'b').replace('_conv', 'c')}", terms[f"wei
          for l in style_layers]
 bars += [("λ_tv L_tv", terms["weighted/tv"], "tv"), ("total L", terms["total"], "total")]
 st.plotly_chart(viz.loss_bars(bars, log=log), width="stretch", key="play_bars")
-st.caption("Blue: content; orange: style, one bar per layer l (b2c1 = block2_conv1); grey: total variation; "
-           "black: the total. A term of 0 has no bar on the log scale.")
+names = viz.COLOR_NAMES  # the bars' colours, named from the palette that draws them
+st.caption(f"{names['content'].capitalize()}: content; {names['style']}: style, one bar per layer l "
+           f"(b2c1 = block2_conv1); {names['tv']}: total variation; {names['total']}: the total. "
+           "A term of 0 has no bar on the log scale.")
 
 st.latex(  # one term a line, so it fits a phone
     r"\begin{aligned} L &= " + rf"{tex(alpha)} \cdot {tex(terms['content'])} \\ "

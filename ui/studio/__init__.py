@@ -9,7 +9,8 @@
 * :mod:`.store`     where runs are kept and who may see them (private unless a shared gallery);
 * :mod:`.sweep`     one setting, several values, a live grid, a PNG sheet;
 * :mod:`.media`     JPEG frames, the animated WebP timelapse, the sweep sheet (no Streamlit);
-* :mod:`.charts`    the Plotly loss charts.
+
+The loss charts (Plotly after a run, SVG while it goes) are :mod:`nst.charts`, in :mod:`nst.viz`'s palette.
 
 How a run works inside Streamlit
 --------------------------------
@@ -29,7 +30,6 @@ One optimisation at a time per process: :class:`nst.runqueue.RunQueue`
 (shared with ``st.cache_resource``) hands out the slot first come, first
 served; sessions in line see their place and start on their own.
 """
-from ui.studio.charts import layer_figure, loss_figure, scale_switches, thin_rows  # noqa: F401
 from ui.studio.panel import settings_panel  # noqa: F401
 from ui.studio.results import describe, downloads, earlier_runs, show_result, timelapse  # noqa: F401
 from ui.studio.runner import (LiveView, draw_charts, execute, finish_interrupted, progress_text,  # noqa: F401

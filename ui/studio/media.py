@@ -17,6 +17,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from nst.viz import COLORS
+
 FRAMES = "frames"
 MAX_SAVED_FRAMES = 400      # per run; a longer run keeps its first 400 shown frames and its result
 TIMELAPSE_FRAMES = 48       # frames in the animation at most (evenly spaced, the result always last)
@@ -142,7 +144,7 @@ def sweep_sheet(cells: Sequence[dict], title: str, cell_side: int = 320, columns
     draw = ImageDraw.Draw(sheet)
     (big, greek), (small, _), (bold, _) = _font(20), _font(14), _font(16)
     text = (lambda t: str(t)) if greek else (lambda t: str(t).translate(ASCII))
-    draw.text((pad, 10), text(title), fill="#222222", font=big)
+    draw.text((pad, 10), text(title), fill=COLORS["total"], font=big)
     for i, cell in enumerate(cells):
         x = pad + (i % columns) * (cell_side + pad)
         y = title_h + pad + (i // columns) * (cell_h + pad)
@@ -155,13 +157,13 @@ def sweep_sheet(cells: Sequence[dict], title: str, cell_side: int = 320, columns
                                               Image.LANCZOS)
                 sheet.paste(im, (x + (cell_side - im.width) // 2, y + (box_h - im.height) // 2))
         else:
-            draw.rectangle((x, y, x + cell_side - 1, y + box_h - 1), outline="#bbbbbb")
-            draw.text((x + 10, y + box_h // 2), "not run", fill="#888888", font=small)
+            draw.rectangle((x, y, x + cell_side - 1, y + box_h - 1), outline=COLORS["frame"])
+            draw.text((x + 10, y + box_h // 2), "not run", fill=COLORS["guide"], font=small)
         ty = y + box_h + 8
-        draw.text((x, ty), text(cell.get("label", "")), fill="#111111", font=bold)
+        draw.text((x, ty), text(cell.get("label", "")), fill=COLORS["total"], font=bold)
         for line in cell.get("lines", ()):
             ty += line_h
-            draw.text((x, ty), text(line), fill="#444444", font=small)
+            draw.text((x, ty), text(line), fill=COLORS["ink"], font=small)
     buf = io.BytesIO()
     sheet.save(buf, format="PNG", optimize=False)
     return buf.getvalue()

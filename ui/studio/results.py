@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from nst.charts import loss_figure
 from nst.config import StyleConfig
 from nst.pipeline import existing_runs, read_run
 from ui.studio import media
-from ui.studio.charts import loss_figure
 from ui.studio.runner import STOP_BUTTON, draw_charts, fmt_seconds
 from ui.studio.session import session_box, session_id
 from ui.studio.store import data_dir, is_mine, public_name, public_params, shared_gallery

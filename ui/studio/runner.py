@@ -20,14 +20,14 @@ import time
 
 import streamlit as st
 
+from nst import charts
 from nst import images as imgs
 from nst.config import StyleConfig
 from nst.optimize import coarse_note
 from nst.pipeline import RunRecorder
 from nst.weights import WeightsUnavailable
 from ui import common
-from ui.studio import livechart, media
-from ui.studio.charts import layer_figure, loss_figure, scale_switches, thin_rows
+from ui.studio import media
 from ui.studio.session import Presence, TabClosed, session_box, session_id
 from ui.studio.slot import run_queue, wait_for_turn
 from ui.studio.store import data_dir
@@ -57,14 +57,15 @@ def draw_charts(area: dict, rows: list[dict], config: StyleConfig, tag: str, poi
     """The loss and per-layer charts into ``area['loss']`` and ``area['layers']`` (``points``: thin the curves)."""
     if not rows:
         return
-    switches = scale_switches(rows)
-    shown = thin_rows(rows, points) if points else rows
+    switches = charts.scale_switches(rows)
+    shown = charts.thin_rows(rows, points) if points else rows
     if "loss" in area:
         area["loss"].plotly_chart(
-            loss_figure(shown, config.alpha, config.beta, config.tv_weight, height=loss_height, switches=switches),
+            charts.loss_figure(shown, config.alpha, config.beta, config.tv_weight, height=loss_height,
+                               switches=switches),
             width="stretch", key=f"studio_loss_{tag}", config={"displayModeBar": False})
     if "layers" in area:
-        area["layers"].plotly_chart(layer_figure(shown, switches=switches), width="stretch",
+        area["layers"].plotly_chart(charts.layer_figure(shown, switches=switches), width="stretch",
                                     key=f"studio_layers_{tag}", config={"displayModeBar": False})
 
 
@@ -134,21 +135,21 @@ class LiveView:
                                              f"({event.shape[1]}x{event.shape[0]} px)")
 
     def draw_live_charts(self, rows: list[dict], total_iterations: int) -> None:
-        """The loss charts as SVG pictures (see :mod:`ui.studio.livechart`): the same curves as the
+        """The loss charts as SVG pictures (see :mod:`nst.charts`): the same curves as the
         Plotly charts drawn after the run, at a small fraction of the browser's work."""
-        switches = scale_switches(rows)
-        shown = thin_rows(rows, self.CHART_POINTS)
+        switches = charts.scale_switches(rows)
+        shown = charts.thin_rows(rows, self.CHART_POINTS)
         cfg = self.config
         docs = []
         if "loss" in self.area:
-            docs.append(livechart.loss_svg(shown, cfg.alpha, cfg.beta, cfg.tv_weight, total_iterations, switches))
+            docs.append(charts.loss_svg(shown, cfg.alpha, cfg.beta, cfg.tv_weight, total_iterations, switches))
         if "layers" in self.area:
-            docs.append(livechart.layer_svg(shown, total_iterations, switches))
+            docs.append(charts.layer_svg(shown, total_iterations, switches))
             if not self.layers_cleared:  # both charts go into one picture: one update a second, not two
                 self.area["layers"].empty()
                 self.layers_cleared = True
         target = self.area["loss"] if "loss" in self.area else self.area["layers"]
-        target.image(livechart.stacked_svg(*docs), width="stretch")
+        target.image(charts.stacked_svg(*docs), width="stretch")
 
 
 def stylize_events(inputs: dict, config: StyleConfig, features, stop: threading.Event):
