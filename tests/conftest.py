@@ -12,6 +12,20 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
+def pytest_collection_modifyitems(config, items):
+    """Every test carries one of pytest.ini's markers (unit, app, browser, slow), so that ``./test.sh -m unit``
+    and the others select what they say; a test without one stops the run, named."""
+    import configparser
+
+    ini = configparser.ConfigParser()
+    ini.read(config.inipath)  # pytest.ini's own markers, not the plugins'
+    kinds = [line.split(":", 1)[0].strip() for line in ini["pytest"]["markers"].splitlines() if line.strip()]
+    unmarked = [item.nodeid for item in items if not any(item.get_closest_marker(k) for k in kinds)]
+    if unmarked:
+        raise pytest.UsageError(f"tests without a marker ({', '.join(kinds)}): {', '.join(unmarked)}")
+
+
 @pytest.fixture(scope="session")
 def features():
     """The default (hed) VGG-16 feature extractor, loaded once for the whole test session."""
