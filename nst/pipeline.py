@@ -294,7 +294,7 @@ def losses_csv(rows: list[dict]) -> str:
 
 
 def read_run(folder: str | os.PathLike) -> dict:
-    """params.json, the losses rows and the result path of a finished or interrupted run."""
+    """params.json, the losses rows and the result path of a run, finished or not."""
     folder = Path(folder)
     info = {"folder": folder, "params": {}, "losses": [], "result": None, "snapshots": []}
     try:

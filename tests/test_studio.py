@@ -421,7 +421,7 @@ def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_
     from nst.config import preset
     from nst.pipeline import RunRecorder, read_run
     from nst.optimize import stylize
-    from ui.studio import finish_interrupted
+    from ui.studio import finish_stopped
     from ui.studio.runner import STOP_BUTTON
 
     config = preset("article", size=32, iterations=50)
@@ -432,7 +432,7 @@ def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_
     for _ in range(4):
         last = next(gen)
         recorder.record(last)
-    final = finish_interrupted(gen, stop, recorder, last, STOP_BUTTON)
+    final = finish_stopped(gen, stop, recorder, last, STOP_BUTTON)
     gen.close()
     assert final.status == "stopped" and final.image is not None
     info = read_run(recorder.folder)
@@ -442,6 +442,16 @@ def test_stopping_keeps_the_last_image(tmp_path, features, content_image, style_
     assert 4 <= info["params"]["iterations_done"] < 50
     assert info["result"] is not None
     assert len(info["losses"]) >= 4
+
+
+@pytest.mark.unit
+def test_the_list_of_runs_has_a_word_for_every_status_a_run_can_end_with():
+    import streamlit  # noqa: F401  (ui.studio needs it importable; no script run here)
+
+    from nst.optimize import STATUSES
+    from ui.studio.results import STATUS_WORDS
+
+    assert set(STATUS_WORDS) == set(STATUSES) | {"failed"}  # 'failed': RunRecorder.mark_failed
 
 
 @pytest.mark.app

@@ -32,7 +32,7 @@ served; sessions in line see their place and start on their own.
 """
 from ui.studio.panel import settings_panel  # noqa: F401
 from ui.studio.results import describe, downloads, earlier_runs, show_result, timelapse  # noqa: F401
-from ui.studio.runner import (LiveView, draw_charts, execute, finish_interrupted, progress_text,  # noqa: F401
+from ui.studio.runner import (LiveView, draw_charts, execute, finish_stopped, progress_text,  # noqa: F401
                               run, stylize_events)
 from ui.studio.session import (Presence, TabClosed, request_run, request_stop, request_sweep,  # noqa: F401
                                session_box, session_id, wait_for_previous_run)

@@ -184,7 +184,7 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
     recorder: RunRecorder | None = None
     gen = None
     last = None          # the latest Progress event
-    outcome = "interrupted"
+    outcome = "ended"    # until the loop knows better: Streamlit ended the script run (Stop, a rerun, a page switch)
     error = ""
     try:
         wait_for_turn(queue, ticket, status_box, presence)
@@ -207,23 +207,23 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
             if presence.gone():
                 raise TabClosed
     except TabClosed:
-        outcome = "tab closed"
+        outcome = TAB_CLOSED
     except Exception as exc:  # a failure inside the engine: one sentence, the run folder says so too
-        outcome = "error"
+        outcome = "failed"
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         error = f"The run failed: {first_line}"
     finally:
         try:
-            if outcome == "interrupted" and presence.inactive_now():
-                outcome = "tab closed"  # Streamlit ended the script because the session went away
-            if recorder is not None and outcome == "error":
+            if outcome == "ended" and presence.inactive_now():
+                outcome = TAB_CLOSED  # Streamlit ended the script because the session went away
+            if recorder is not None and outcome == "failed":
                 recorder.mark_failed(error)  # as the CLI does when the engine fails
             elif recorder is not None and outcome != "done":
-                reason = TAB_CLOSED if outcome == "tab closed" else STOP_BUTTON if box.get("stop_clicked") \
+                reason = TAB_CLOSED if outcome == TAB_CLOSED else STOP_BUTTON if box.get("stop_clicked") \
                     else PAGE_LEFT  # (the Stop button's callback runs in the next script run, long before this)
-                last = finish_interrupted(gen, stop, recorder, last, reason)
+                last = finish_stopped(gen, stop, recorder, last, reason)
             if recorder is not None:
-                failed = outcome == "error"
+                failed = outcome == "failed"
                 sink["result"] = {
                     "folder": str(recorder.folder), "status": "failed" if failed else last.status,
                     "message": error if failed else last.message,
@@ -249,7 +249,7 @@ def run(config: StyleConfig, inputs: dict, area: dict) -> None:
             label=f"{inputs['content_name']} x {', '.join(inputs['style_names'])}")
 
 
-def finish_interrupted(gen, stop: threading.Event, recorder: RunRecorder, last, reason: str):
+def finish_stopped(gen, stop: threading.Event, recorder: RunRecorder, last, reason: str):
     """Record a run that did not reach its last iteration; returns its final event.
 
     The generator is asked to stop and hands over its final event (the last image and the
