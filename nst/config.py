@@ -26,6 +26,7 @@ INITS = ("content", "noise", "style", "image")  # "image": stylize(..., init_ima
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MIN_SIZE, MAX_SIZE = 32, 1024
 BIG = 1e12  # the largest weight or rate a run takes: "any number" without NaN or absurd values
+W_L = 1.0   # a style layer's w_l where style_weights does not name it (as in losses.style_loss, lessons.combine)
 LEGACY_KEYS = {"weights": "vgg_weights"}  # params.json keys of earlier versions -> today's field
 
 
@@ -64,6 +65,11 @@ class Setting:
     def picks(self) -> tuple:
         """The choices a user picks from (the CLI's and the studio's)."""
         return self.offered or self.choices
+
+    @property
+    def sentence(self) -> str:
+        """The help as a sentence (a widget's tooltip)."""
+        return self.help[0].upper() + self.help[1:] + "."
 
     def choice_label(self, value: str) -> str:
         return dict(self.choice_labels).get(value, value)
@@ -149,7 +155,7 @@ class StyleConfig:
         1e-3, label="β (style weight)", flag="--beta", url="beta", low=0, high=BIG, ui_step=1e-4,
         help="weight of the style loss: raise it for more style, lower it to keep more of the content")
     tv_weight: float = setting(
-        0.0, label="Total-variation weight", flag="--tv", url="tv", low=0, high=BIG, ui_step=1e-3,
+        0.0, label="λ_tv (total-variation weight)", flag="--tv", url="tv", low=0, high=BIG, ui_step=1e-3,
         help="weight of the total-variation (smoothness) loss: penalises neighbouring pixels that differ, "
              "less noise")
     optimizer: str = setting(
@@ -233,7 +239,7 @@ class StyleConfig:
 
     def layer_weights(self) -> dict[str, float]:
         """w_l for every style layer."""
-        return {name: float(self.style_weights.get(name, 1.0)) for name in self.style_layers}
+        return {name: float(self.style_weights.get(name, W_L)) for name in self.style_layers}
 
     def replace(self, **changes) -> "StyleConfig":
         return dataclasses.replace(self, **changes)

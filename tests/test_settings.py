@@ -13,7 +13,8 @@ from nst.config import PRESETS, SETTINGS, StyleConfig, preset
 
 from .test_cli_robust import CONTENT, STYLE, TINY, one_error_line, run_main
 
-NUMBERS = [name for name, spec in SETTINGS.items() if spec.kind in (int, float) and (spec.low, spec.high) != (None, None)]
+NUMBERS = [name for name, spec in SETTINGS.items()
+           if spec.kind in (int, float) and (spec.low, spec.high) != (None, None)]
 CHOICES = [name for name, spec in SETTINGS.items() if spec.choices and name != "preset"]
 
 
@@ -218,3 +219,38 @@ def test_the_studios_widgets_are_the_tables(tmp_path, monkeypatch):
                     assert element.step == spec.ui_step, name
     assert seen == set(link.LINKED) | {"preset"}, "every linked setting has its widget"
     assert SETTINGS["seed"].high == 2**32 - 1 and math.isclose(SETTINGS["style_scale"].ui_low, 0.25)
+
+
+# --- one link for every page ----------------------------------------------------------------------------
+
+@pytest.mark.unit
+def test_no_page_reads_or_writes_the_link_but_through_ui_link():
+    from .conftest import ROOT
+
+    for path in [*ROOT.glob("views/*.py"), *ROOT.glob("ui/**/*.py"), ROOT / "app.py"]:
+        if path.name == "link.py":
+            continue
+        code = path.read_text()
+        assert "st.query_params" not in code.replace("(st.query_params)", ""), path
+        assert 'bind="query-params"' not in code and "bind='query-params'" not in code, path
+
+
+@pytest.mark.app
+def test_a_setting_means_the_same_in_the_studio_and_on_page_6(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "data"))
+    studio_link = link.to_query(preset("article", beta=0.001, alpha=10.0))
+    assert studio_link == {"preset": "article", "alpha": "10"}  # beta 0.001 is the article's: no link noise
+    at = AppTest.from_file(str(ROOT / "views" / "6_loss_playground.py"), default_timeout=180)
+    at.query_params.update({"play_size": "96", **studio_link, "beta": "0.01"})
+    at.run()
+    assert not at.exception
+    assert at.select_slider(key="alpha").value == "10" and at.select_slider(key="beta").value == "1e-2"
+    assert at.select_slider(key="alpha").label == SETTINGS["alpha"].label
+    at.select_slider(key="beta").set_value("1e-4").run()
+    assert at.query_params["beta"] == link.text("beta", 1e-4)  # the studio's text for the same number
+    at.select_slider(key="beta").set_value("1e-3").run()
+    assert "beta" not in at.query_params, "the table's default makes no link noise"

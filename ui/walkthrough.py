@@ -17,6 +17,7 @@ import streamlit as st
 from nst import images as imgs
 from nst import lessons
 from nst.weights import LAYERS
+from ui import link
 from ui.common import features
 
 LAYER_NOTES = {
@@ -82,9 +83,8 @@ def preset_picker() -> tuple[str, object]:
     returns (name, StyleConfig)."""
     from nst.config import PRESETS
 
-    name = st.segmented_control(
-        "Layers", list(PRESETS), default="article", required=True, key="preset", bind="query-params",
-        help="Which VGG-16 layers feed the two losses (a preset).") or "article"
+    name = link.setting_choice(st.segmented_control, "preset", list(PRESETS), default="article", label="Layers",
+                               required=True, help="Which VGG-16 layers feed the two losses (a preset).") or "article"
     note = default_preset_note()
     st.caption(preset_note(name) + (f" {note}" if note else ""))
     return name, PRESETS[name]
@@ -95,9 +95,8 @@ def layer_select(label: str, key: str, default: str, options: Sequence[str] = tu
     """A layer picker whose value lives in the URL (``?<key>=block3_conv1``), so a lesson is a link."""
     box = container or st
     options = list(options)
-    index = options.index(default) if default in options else 0
-    # No format_func: a bound widget writes its *formatted* value into the URL.
-    return box.selectbox(label, options, index=index, key=key, bind="query-params", help=help)
+    return link.choice(box.selectbox, label, options, key=key,
+                       default=default if default in options else options[0], help=help)
 
 
 def pictures_panel(specs: Sequence[tuple[str, str, str]], size_label: str, size_key: str, default_size: int,
@@ -119,8 +118,8 @@ def pictures_panel(specs: Sequence[tuple[str, str, str]], size_label: str, size_
             cols[2 * k + 1].image(image, caption=name, width="stretch")
             out.append((image, name))
         with cols[-1]:
-            size = st.select_slider(size_label, list(sizes), value=default_size, key=size_key, bind="query-params",
-                                    help=size_help)
+            size = link.choice(st.select_slider, size_label, list(sizes), key=size_key, default=default_size,
+                               help=size_help)
             st.caption("Your pictures are used on every page until you change them.")
     return out, int(size)
 

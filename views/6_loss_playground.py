@@ -5,6 +5,8 @@ import streamlit as st
 from nst import images as imgs
 from nst import lessons, viz
 from nst.viz import fmt
+from nst.config import SETTINGS, W_L
+from ui import link
 from ui.common import features_or_stop
 from ui.walkthrough import loss_inputs, pictures_panel, preset_picker, stylised_preview, working_copy
 
@@ -12,6 +14,11 @@ POWERS = ["0", "1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100",
 TV_POWERS = ["0", "1e-4", "1e-3", "1e-2", "1e-1", "1", "10", "100"]
 W_STEPS = [round(0.1 * k, 1) for k in range(0, 31)]
 G_CHOICES = ["content c", "noise", "style s", "stylised preview"]
+
+
+def default(options: list[str], name: str) -> str:
+    """The option that is the setting's default in the settings table (the article's: alpha 1, beta 1e-3)."""
+    return next(option for option in options if float(option) == SETTINGS[name].default)
 
 
 def tex(value: float) -> str:
@@ -44,8 +51,9 @@ content_layers, style_layers = tuple(preset.content_layers), tuple(preset.style_
 
 c = working_copy(content, size)
 s = working_copy(style, size)
-which = st.radio("The generated image g is", G_CHOICES, horizontal=True, key="g", bind="query-params",
-                 help="'stylised preview' runs 30 L-BFGS steps once with the preset's default weights.")
+which = link.choice(st.radio, "The generated image g is", G_CHOICES, key="g", default=G_CHOICES[0],
+                    horizontal=True,
+                    help="'stylised preview' runs 30 L-BFGS steps once with the preset's default weights.")
 try:
     if which == "content c":
         g = c
@@ -63,11 +71,11 @@ except (imgs.ImageError, ValueError) as exc:
 # --- the weights ---------------------------------------------------------------------------------
 sliders, pictures = st.columns([3, 2], gap="large")
 with sliders:
-    alpha = float(st.select_slider("α (content weight)", POWERS, value="1", key="alpha", bind="query-params"))
-    beta = float(st.select_slider("β (style weight)", POWERS, value="1e-3", key="beta", bind="query-params"))
-    tv_weight = float(st.select_slider("λ_tv (total variation weight)", TV_POWERS, value="0", key="tv",
-                                       bind="query-params",
-                                       help="Penalises differences between neighbouring pixels: smooths g."))
+    # the settings table's labels, help, defaults and link keys: ?beta=0.001 means the same in the studio
+    alpha = float(link.setting_choice(st.select_slider, "alpha", POWERS, default=default(POWERS, "alpha")))
+    beta = float(link.setting_choice(st.select_slider, "beta", POWERS, default=default(POWERS, "beta")))
+    tv_weight = float(link.setting_choice(st.select_slider, "tv_weight", TV_POWERS,
+                                          default=default(TV_POWERS, "tv_weight")))
 with pictures, st.container(key="thumbs_play"):
     p1, p2, p3 = st.columns(3)
     p1.image(c, caption="c", width="stretch")
@@ -79,8 +87,8 @@ with st.expander(f"Layer weights w_l ({len(style_layers)} style layers)", expand
     wcols = st.columns(min(4, len(style_layers)))
     layer_weights = {}
     for k, layer in enumerate(style_layers):
-        layer_weights[layer] = float(wcols[k % len(wcols)].select_slider(
-            f"w {layer}", W_STEPS, value=1.0, key=f"w_{layer}", bind="query-params"))
+        layer_weights[layer] = float(link.choice(wcols[k % len(wcols)].select_slider, f"w {layer}", W_STEPS,
+                                                 key=f"w_{layer}", default=W_L, text=lambda w: f"{w:g}"))
 
 terms = lessons.combine(inputs, alpha, beta, layer_weights, tv_weight)
 

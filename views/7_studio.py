@@ -1,6 +1,6 @@
 """Studio: run neural style transfer for real, watch every loss term fall, stop at any time, download.
 
-The settings live in the link (st.query_params), so a teacher can share a preset.
+The settings live in the link (ui.link, with nst.link's codec), so a teacher can share a preset.
 Every run is recorded in data/gen_N (result.png, params.json, losses.csv, its frames).
 """
 import streamlit as st

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import streamlit as st
 
 from nst.config import PRESETS, SETTINGS
-from ui import common, pictures
+from ui import common, link, pictures
 from ui.studio.settings import (EVERY, FIELDS, KEY, STUDIO_DEFAULTS, default_preset, parse_query, preset_values,
                                 to_query, weights_note, widget)
 
@@ -20,7 +20,7 @@ def _init_widget_state() -> list[str]:
     saved = state.get("studio_saved")
     notes: list[str] = []
     if saved is None:
-        params = st.query_params.to_dict()
+        params = link.read()
         saved, notes = parse_query(params)
         _link_pictures(params, saved)
     for name in FIELDS:
@@ -64,9 +64,7 @@ def _preset_changed() -> None:
 
 
 def _write_query(settings: Mapping[str, Any]) -> None:
-    target = to_query(settings)
-    if st.query_params.to_dict() != target:
-        st.query_params.from_dict(target)
+    link.write(to_query(settings))
 
 
 # --- the settings panel ------------------------------------------------------

@@ -49,7 +49,7 @@ def max_scales() -> int:
 def widget(name: str) -> dict[str, Any]:
     """A run setting's widget arguments from the settings table: label, help, and min/max/step or options."""
     spec = SETTINGS[name]
-    out: dict[str, Any] = {"label": spec.label, "help": spec.help[0].upper() + spec.help[1:] + "."}
+    out: dict[str, Any] = {"label": spec.label, "help": spec.sentence}
     if spec.choices:
         out["options"] = list(spec.picks)
         if spec.choice_labels:
