@@ -38,7 +38,8 @@ class Setting:
     means when 0 is allowed outside that range, ``choices`` are the values a run takes and
     ``offered`` those a user picks from (default: all of them). ``ui_low``/``ui_high``/``ui_step``
     narrow the studio's widget (and what a link may carry) for usability only; the run itself
-    accepts the full range. ``name``, ``default`` and ``kind`` are filled in from the field.
+    accepts the full range; ``ui_default`` is where the studio starts when that is not the preset's
+    value. ``name``, ``default`` and ``kind`` are filled in from the field.
     """
 
     label: str
@@ -55,6 +56,7 @@ class Setting:
     ui_low: float | None = None
     ui_high: float | None = None
     ui_step: float | None = None
+    ui_default: Any = None        # the studio's starting value, where it is not the preset's
     metavar: str | None = None
     default_text: str = ""        # the default in words, where the value alone does not say it
     name: str = ""
@@ -170,7 +172,8 @@ class StyleConfig:
         help="Adam's learning rate, in pixel units (L-BFGS has none)")
     size: int = setting(
         256, label="Size (px, longest side)", flag="--size", url="size", low=MIN_SIZE, high=MAX_SIZE, unit="px",
-        ui_step=16, help="longest side of the result in px; time grows with the number of pixels: 512 px takes "
+        ui_step=16, ui_default=256,  # the studio's runs stay short for a class (README, "Running it for a class")
+        help="longest side of the result in px; time grows with the number of pixels: 512 px takes "
                          "about 4x as long as 256 px")
     init: str = setting(
         "content", label="Start from (init)", flag="--init", url="init", choices=INITS,

@@ -28,6 +28,29 @@ def text(name: str, value: Any) -> str:
     return str(value)
 
 
+def parse_bool(raw: str) -> bool:
+    """1/0, true/false, yes/no; ValueError otherwise."""
+    if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+        raise ValueError(raw)
+    return raw.lower() in ("1", "true", "yes")
+
+
+def parse_number(key: str, raw: str, kind: type, low, high, zero: bool = False) -> tuple[Any, str | None]:
+    """(number, note or None): a link's number, clamped to low..high with a note; 0 kept where ``zero``.
+    ValueError (or OverflowError) when it is not a number."""
+    number = float(raw)
+    if math.isnan(number):
+        raise ValueError(raw)
+    value = int(round(number)) if kind is int else number
+    if zero and value == 0:
+        return value, None
+    if (low is not None and value < low) or (high is not None and value > high):
+        clamped = min(max(value, low if low is not None else value), high if high is not None else value)
+        clamped = kind(clamped)
+        return clamped, f"{key}={raw} is outside {number_text(low)}..{number_text(high)}; using {number_text(clamped)}."
+    return value, None
+
+
 def parse(name: str, raw: str) -> tuple[Any, str | None]:
     """(value, note or None) from a link's text; ValueError (or OverflowError) when it cannot be used."""
     spec = SETTINGS[name]
@@ -37,22 +60,8 @@ def parse(name: str, raw: str) -> tuple[Any, str | None]:
             raise ValueError(raw)
         return raw, None
     if spec.kind is bool:
-        if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
-            raise ValueError(raw)
-        return raw.lower() in ("1", "true", "yes"), None
-    number = float(raw)
-    if math.isnan(number):
-        raise ValueError(raw)
-    value = int(round(number)) if spec.kind is int else number
-    low, high = spec.ui_range
-    if spec.zero and value == 0:
-        return value, None
-    if (low is not None and value < low) or (high is not None and value > high):
-        clamped = min(max(value, low if low is not None else value), high if high is not None else value)
-        clamped = spec.kind(clamped)
-        return clamped, (f"{spec.url}={raw} is outside {number_text(low)}..{number_text(high)}; "
-                         f"using {number_text(clamped)}.")
-    return value, None
+        return parse_bool(raw), None
+    return parse_number(spec.url, raw, spec.kind, *spec.ui_range, zero=bool(spec.zero))
 
 
 def invalid_note(name: str, raw: str, used: Any) -> str:

@@ -11,17 +11,16 @@ gatys preset exactly.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Mapping
 
 from nst import link
-from nst.config import DEFAULT_PRESET, PRESETS, SETTINGS, StyleConfig, number_text, preset
+from nst.config import DEFAULT_PRESET, PRESETS, SETTINGS, StyleConfig, preset
 from nst.weights import DEFAULT_NPZ
 from ui import common
 
 KEY = "studio_{}".format  # widget keys
-STUDIO_SIZE = 256         # the studio's default size: see README "Running it for a class"
+STUDIO_SIZE = SETTINGS["size"].ui_default  # the studio's default size: see README "Running it for a class"
 EVERY = (1, 2, 5, 10, 20, 50)  # "show the image every N iterations": the widget's choices
 
 # the studio's own settings (not a run's): name -> (link key, kind, choices or (min, max) or None)
@@ -97,7 +96,9 @@ def preset_values(name: str) -> dict:
     """The studio's settings as the preset ``name`` has them (size: the studio's default size)."""
     cfg = PRESETS.get(name) or PRESETS[default_preset()]
     out = link.config_values(cfg)
-    out["size"] = STUDIO_SIZE  # the studio's own default size, whatever the preset's (the CLI's) is
+    for name in out:  # the studio's own starting values, whatever the preset's (the CLI's) are: size 256 px
+        if SETTINGS[name].ui_default is not None:
+            out[name] = SETTINGS[name].ui_default
     return out
 
 
@@ -122,18 +123,10 @@ def _parse_own(raw: str, kind: str, rule: Any, notes: list[str], qkey: str) -> A
             return raw
         raise ValueError
     if kind == "bool":
-        if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
-            raise ValueError
-        return raw.lower() in ("1", "true", "yes")
-    number = float(raw)
-    if math.isnan(number):
-        raise ValueError
-    value = int(round(number)) if kind == "int" else number
-    low, high = rule
-    if not low <= value <= high:
-        clamped = min(max(value, low), high)
-        notes.append(f"{qkey}={raw} is outside {number_text(low)}..{number_text(high)}; using {number_text(clamped)}.")
-        value = clamped
+        return link.parse_bool(raw)
+    value, note = link.parse_number(qkey, raw, int if kind == "int" else float, *rule)
+    if note:
+        notes.append(note)
     return value
 
 
