@@ -1,6 +1,7 @@
 """The studio page's pieces, one concern a module:
 
-* :mod:`.settings`  the settings, their defaults (the default preset's) and ranges, the link codec;
+* :mod:`.settings`  the studio's settings and its link (each run setting's label, range and link key:
+                    nst.config.SETTINGS; the codec: nst.link; the URL itself: ui.link);
 * :mod:`.panel`     the settings panel (pictures and widgets);
 * :mod:`.session`   this browser session: its id, its tab, its run record, the buttons' callbacks;
 * :mod:`.slot`      the server's one optimisation slot and its queue;
