@@ -22,7 +22,7 @@ OPTIMIZERS = ("adam", "lbfgs")
 POOLING = ("avg", "max")          # nst.vgg
 PADDING = ("zero", "reflect")     # nst.vgg
 STYLE_LOSSES = ("gram", "meancov")  # nst.losses
-INITS = ("content", "noise", "style", "image")  # "image": stylize(..., init_image=array)
+INITS = ("content", "recolored", "noise", "style", "image")  # "image": stylize(..., init_image=array)
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MIN_SIZE, MAX_SIZE = 32, 1024
 BIG = 1e12  # the largest weight or rate a run takes: "any number" without NaN or absurd values
@@ -177,8 +177,9 @@ class StyleConfig:
                          "about 4x as long as 256 px")
     init: str = setting(
         "content", label="Start from (init)", flag="--init", url="init", choices=INITS,
-        offered=("content", "noise", "style"),
-        help="g starts as a copy of the content image, random noise, or the style image")
+        offered=("content", "recolored", "noise", "style"),
+        help="g starts as a copy of the content image, the content image in the painting's colours "
+             "(its RGB mean and covariance), random noise, or the style image")
     seed: int = setting(
         0, label="Random seed", flag="--seed", url="seed", low=0, high=2**32 - 1, ui_step=1,
         help="fixes the noise of init = noise: the same settings and seed give the same picture")

@@ -11,7 +11,7 @@ import os
 import stat
 import warnings
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Sequence
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -194,22 +194,40 @@ def luminance_transfer(generated: np.ndarray, content: np.ndarray) -> np.ndarray
     return np.clip(yiq @ _YIQ_TO_RGB.T, 0, 255).round().astype(np.uint8)
 
 
+def _color_stats(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    flat = pixels.reshape(-1, 3).astype(np.float64)
+    return flat.mean(0), np.cov(flat, rowvar=False)
+
+
+def _sqrtm(m: np.ndarray, inverse: bool = False) -> np.ndarray:
+    vals, vecs = np.linalg.eigh(m + 1e-3 * np.eye(3))
+    vals = np.clip(vals, 1e-8, None)
+    return (vecs * (vals ** (-0.5 if inverse else 0.5))) @ vecs.T
+
+
+def transfer_colors(image: np.ndarray, palettes: Sequence[np.ndarray],
+                    weights: Sequence[float] | None = None) -> np.ndarray:
+    """Recolour ``image`` so its RGB mean and covariance equal those of ``palettes`` (Gatys et al. 2016).
+
+    Several palette images count as one mixture, each in proportion to its weight (a style
+    blend). The map is the linear one that keeps the image's shading: x -> A (x - mu) + mu'
+    with A = Cov'^(1/2) Cov^(-1/2).
+    """
+    weights = np.asarray(weights if weights is not None else [1.0] * len(palettes), np.float64)
+    weights = weights / weights.sum()
+    stats = [_color_stats(p) for p in palettes]
+    mu_p = sum(w * mu for w, (mu, _) in zip(weights, stats))
+    second = sum(w * (cov + np.outer(mu, mu)) for w, (mu, cov) in zip(weights, stats))
+    cov_p = second - np.outer(mu_p, mu_p)
+    mu_i, cov_i = _color_stats(image)
+    transform = _sqrtm(cov_p) @ _sqrtm(cov_i, inverse=True)
+    out = (image.reshape(-1, 3).astype(np.float64) - mu_i) @ transform.T + mu_p
+    return np.clip(out, 0, 255).round().astype(np.uint8).reshape(image.shape)
+
+
 def match_color_histogram(style: np.ndarray, content: np.ndarray) -> np.ndarray:
     """Recolour ``style`` so its RGB mean and covariance equal the content's (Gatys et al. 2016)."""
-    s = style.reshape(-1, 3).astype(np.float64)
-    c = content.reshape(-1, 3).astype(np.float64)
-    mu_s, mu_c = s.mean(0), c.mean(0)
-    cov_s = np.cov(s, rowvar=False) + 1e-3 * np.eye(3)
-    cov_c = np.cov(c, rowvar=False) + 1e-3 * np.eye(3)
-
-    def sqrtm(m, inverse=False):
-        vals, vecs = np.linalg.eigh(m)
-        vals = np.clip(vals, 1e-8, None)
-        return (vecs * (vals ** (-0.5 if inverse else 0.5))) @ vecs.T
-
-    transform = sqrtm(cov_c) @ sqrtm(cov_s, inverse=True)
-    out = (s - mu_s) @ transform.T + mu_c
-    return np.clip(out, 0, 255).round().astype(np.uint8).reshape(style.shape)
+    return transfer_colors(style, [content])
 
 
 # --- writing ---------------------------------------------------------------

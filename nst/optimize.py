@@ -148,7 +148,8 @@ def scale_plan(config: StyleConfig) -> list[ScaleStep]:
     return [ScaleStep(size, iters, style_size_at(config, size)) for size, iters in zip(sizes, plan)]
 
 
-def _initial_image(config: StyleConfig, content: np.ndarray, style: np.ndarray, rng: np.random.Generator,
+def _initial_image(config: StyleConfig, content: np.ndarray, styles: Sequence[np.ndarray],
+                   blend: Sequence[float], rng: np.random.Generator,
                    init_image: np.ndarray | None = None) -> np.ndarray:
     if config.init == "image":
         if init_image is None:
@@ -156,8 +157,10 @@ def _initial_image(config: StyleConfig, content: np.ndarray, style: np.ndarray, 
         return imgs.resize_exact(np.asarray(init_image, np.uint8), *content.shape[:2]).astype(np.float32)
     if config.init == "content":
         return content.astype(np.float32)
+    if config.init == "recolored":  # the photo's shading in the painting's colours: g need not drag them in
+        return imgs.transfer_colors(content, styles, blend).astype(np.float32)
     if config.init == "style":
-        return imgs.center_crop_to_aspect(style, *content.shape[:2]).astype(np.float32)
+        return imgs.center_crop_to_aspect(styles[0], *content.shape[:2]).astype(np.float32)
     noise = rng.normal(128.0, 50.0, size=content.shape)
     return np.clip(noise, 0, 255).astype(np.float32)
 
@@ -213,7 +216,7 @@ def stylize(content: np.ndarray, styles: np.ndarray | Sequence[np.ndarray], conf
         h, w = content_s.shape[:2]
         model = LossModel(features, config, content_s, styles_s, blend)
         if current is None:
-            init = _initial_image(config, content_s, styles_s[0], rng, init_image)
+            init = _initial_image(config, content_s, styles_s, blend, rng, init_image)
         else:
             init = enlarge(current, content_s, float(config.content_detail))
         start_image = init  # what the run hands back if it takes no step (nothing to optimise)

@@ -122,3 +122,38 @@ def test_the_cli_sets_every_art_option():
     assert (config.preset, config.style_loss, config.normalize, config.coarse_weight, config.content_detail,
             config.padding) == (DEFAULT_PRESET, "gram", False, 0.5, 0.25, "zero")
     assert config_from_args(build_parser().parse_args(["stylize", "a.jpg", "b.jpg"])) == PRESETS[DEFAULT_PRESET]
+
+
+def test_transfer_colors_gives_the_palettes_mean_and_covariance_and_keeps_the_shading():
+    from nst.images import transfer_colors
+
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:40, 0:60]
+    photo = np.stack([2 * x + 40, 3 * y + 30, (x + y) + 60], -1) + rng.normal(0, 8, (40, 60, 3))
+    photo = np.clip(photo, 0, 255).astype(np.uint8)  # a colour ramp with some grain
+    blue = np.clip(rng.normal((40, 70, 160), (10, 15, 30), (50, 50, 3)), 0, 255).astype(np.uint8)
+    out = transfer_colors(photo, [blue]).reshape(-1, 3).astype(float)
+    want = blue.reshape(-1, 3).astype(float)
+    np.testing.assert_allclose(out.mean(0), want.mean(0), atol=1.5)
+    np.testing.assert_allclose(np.cov(out, rowvar=False), np.cov(want, rowvar=False), rtol=0.1, atol=15)
+    # the photo's shading is kept: its luminance ramp is still there, monotone along x
+    luma = transfer_colors(photo, [blue]).astype(float) @ [0.299, 0.587, 0.114]
+    assert np.corrcoef(luma.ravel(), (photo.astype(float) @ [0.299, 0.587, 0.114]).ravel())[0, 1] > 0.9
+    # a blend of two palettes lands between them, by weight
+    red = np.zeros((10, 10, 3), np.uint8) + np.array([120, 50, 60], np.uint8)
+    mixed = transfer_colors(photo, [blue, red], [3.0, 1.0]).reshape(-1, 3).mean(0)
+    expected = 0.75 * want.mean(0) + 0.25 * np.array([120, 50, 60])
+    np.testing.assert_allclose(mixed, expected, atol=2.0)
+
+
+def test_recolored_init_starts_from_the_photo_in_the_paintings_colours(features, content_image, style_image):
+    from nst.images import resize_to, transfer_colors
+
+    config = preset(DEFAULT_PRESET, size=48, scales=1, iterations=1, init="recolored")
+    final = list(stylize(content_image, style_image, config, features, image_every=1))[-1]
+    photo = resize_to(content_image, 48).astype(float)
+    start = transfer_colors(resize_to(content_image, 48), [resize_to(style_image, 48)]).astype(float)
+    assert np.abs(start - photo).mean() > 10  # the fixtures' colours differ, so the test can tell them apart
+    # one L-BFGS step from the recoloured photo: still much closer to it than to the plain photo
+    got = final.image.astype(float)
+    assert np.abs(got - start).mean() < 0.5 * np.abs(got - photo).mean()
