@@ -28,6 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up
 VERSION = "1.1"
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 PROBE_BYTES = 64 * 1024  # what the results-folder check writes: a full disk fails it
+PRINT_EVERY = 10  # iterations between plain progress lines where there is no terminal (--print-every)
 MAX_PARAMS_BYTES = 4 * 2**20
 
 
@@ -172,7 +173,7 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     _add_setting(g, "snapshot_every")
     g.add_argument("--print-every", type=int, metavar="N",
                    help="a plain progress line every N iterations (default: a progress bar on a terminal, "
-                        "a line every 10 iterations otherwise)")
+                        f"a line every {PRINT_EVERY} iterations otherwise)")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
 
 
@@ -630,7 +631,7 @@ class _Progress:
 
             self.bar = tqdm(total=total, desc=label, unit="it", dynamic_ncols=True)
         else:
-            self.every = args.print_every or 10
+            self.every = args.print_every or PRINT_EVERY
 
     def update(self, event) -> None:
         losses = event.losses

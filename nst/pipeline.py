@@ -111,12 +111,13 @@ class RunRecorder:
     is the result's size: snapshots taken at a coarser scale are enlarged to it. ``meta`` goes
     into params.json as it is (the scale plan, the command line, versions...).
 
-    One cadence, "an image every N iterations", has one name per layer of the program: the setting
-    ``StyleConfig.snapshot_every`` (``--snapshot-every``, recorded in params.json) is N for the files
-    written here; :func:`nst.optimize.stylize`'s ``image_every`` is the N at which its events carry an
-    image to the caller (the CLI passes ``snapshot_every``, the lessons 0: the last image only), and the
-    studio's ``every`` setting (its URL key) is the ``image_every`` of its live view and timelapse. A
-    snapshot is written for an event with an image whose iteration is a multiple of ``snapshot_every``.
+    "An image every N iterations" has two names, one for what is shown and one for what is kept:
+    ``image_every`` is the N at which :func:`nst.optimize.stylize`'s events carry an image (the lessons
+    pass 0: the last image only) and the studio's setting of the same name (its live view and timelapse;
+    link key ``every``); ``StyleConfig.snapshot_every`` (``--snapshot-every``, recorded in params.json) is
+    the N of the snapshot files written here (stylize's events carry an image then too, so the CLI passes
+    it as its ``image_every``). A snapshot is written for an event with an image whose iteration is a
+    multiple of ``snapshot_every``.
     """
 
     folder: Path

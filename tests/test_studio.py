@@ -178,6 +178,30 @@ def test_build_config_blends_two_styles():
     assert config.content_layers == ("block4_conv2",)
 
 
+@pytest.mark.unit
+def test_the_image_cadence_keeps_its_link_key():
+    from ui import studio
+
+    settings, notes = studio.parse_query({"every": "1"})
+    assert notes == [] and settings["image_every"] == 1
+    assert studio.to_query(settings) == {"every": "1"}
+    assert studio.parse_query({"every": "500"})[0]["image_every"] == 50  # the widget's largest choice
+
+
+@pytest.mark.unit
+def test_the_studio_finds_the_imagenet_file_where_keras_keeps_it(tmp_path, monkeypatch):
+    from nst.weights import imagenet_file
+    from ui.studio import weights_note
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    note, available = weights_note("imagenet")
+    assert not available and "not on this machine" in note
+    imagenet_file().parent.mkdir(parents=True)
+    imagenet_file().write_bytes(b"h5")
+    note, available = weights_note("imagenet")
+    assert available and str(tmp_path / "keras" / "models") in note
+
+
 # ---------------------------------------------------------------------------
 # the page
 # ---------------------------------------------------------------------------
@@ -358,8 +382,10 @@ def _someone_elses_run(data_dir, content="my_secret_holiday.jpg"):
     recorder = RunRecorder.create(preset("article", size=32, iterations=10), root=data_dir,
                                   content=content, styles=["Swirls (after Van Gogh)"], session="someone")
     image = np.full((32, 32, 3), 120, np.uint8)
-    recorder.record(Progress(1, 10, {"total": 5.0, "content": 1.0, "style": 4.0}, 0.1, image=image))
-    recorder.record(Progress(2, 10, {"total": 4.0, "content": 1.0, "style": 3.0}, 0.2, image=image, done=True,
+    recorder.record(Progress(iteration=1, total_iterations=10, losses={"total": 5.0, "content": 1.0, "style": 4.0},
+                             elapsed=0.1, image=image))
+    recorder.record(Progress(iteration=2, total_iterations=10, losses={"total": 4.0, "content": 1.0, "style": 3.0},
+                             elapsed=0.2, image=image, done=True,
                              status="diverged", message="The loss became NaN or infinite."))
     return recorder.folder
 

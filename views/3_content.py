@@ -6,9 +6,9 @@ from nst import images as imgs
 from nst import lessons, viz
 from nst.weights import LAYERS
 from ui.common import features_or_stop
-from ui.walkthrough import (LAYER_NOTES, content_comparison, content_reconstructions, layer_select, pixels_key,
-                             reconstruction_sizes, remember, remembered, show_heatmaps, show_images,
-                             page_picture)
+from ui.walkthrough import (LAYER_NOTES, RECON_TV, content_comparison, content_reconstructions, layer_select,
+                             page_picture, pixels_key, reconstruction_sizes, remember, remembered, show_heatmaps,
+                             show_images)
 
 st.title("3 · Content: what a layer remembers")
 st.markdown(
@@ -130,7 +130,8 @@ recon_size = r2.select_slider("Size (px)", [192, 256], value=192, key="content_r
 iterations = r3.select_slider("L-BFGS iterations", [40, 60, 100, 150], value=60, key="content_recon_iters",
                               persist_state="session")
 layers = [l for l in LAYERS if l in recon_layers]  # in network order
-smooth = st.toggle("Light smoothing (λ_tv = 0.001)", value=True, key="content_recon_smooth", persist_state="session",
+smooth = st.toggle(f"Light smoothing (λ_tv = {viz.fmt(RECON_TV)})", value=True, key="content_recon_smooth",
+                   persist_state="session",
                    help="A small total-variation term: where a deep layer leaves pixels free, they stay smooth "
                         "instead of filling with fine noise. Gatys et al. used none; switch it off to compare.")
 sizes = reconstruction_sizes(recon_size, iterations)

@@ -44,7 +44,7 @@ features_or_stop()
     "Working size (px)", "play_size", 128, "Longest side of c, s and g; smaller is faster.", sizes=(96, 128, 160))
 
 preset_name, preset = preset_picker()
-if getattr(preset, "style_loss", "gram") != "gram" or getattr(preset, "normalize", False):
+if preset.style_loss != "gram" or preset.normalize:
     st.caption(f"Here only {preset_name}'s layers are used: the terms below are the article's, Gram matrices and "
                "plain sums, so that every number can be followed by hand.")
 content_layers, style_layers = tuple(preset.content_layers), tuple(preset.style_layers)

@@ -37,7 +37,7 @@ from ui.studio.runner import (LiveView, draw_charts, execute, finish_stopped, pr
                               run, stylize_events)
 from ui.studio.session import (Presence, TabClosed, request_run, request_stop, request_sweep,  # noqa: F401
                                session_box, session_id, wait_for_previous_run)
-from ui.studio.settings import (FIELDS, KEY, build_config, default_preset, default_settings,  # noqa: F401
+from ui.studio.settings import (FIELDS, KEY, build_config, default_settings,  # noqa: F401
                                 parse_query, sample_names, sample_slugs, to_query, weights_note)
 from ui.studio.slot import optimisation_slot, queue_line, run_queue  # noqa: F401
 from ui.studio.store import data_dir, shared_gallery  # noqa: F401

