@@ -152,7 +152,7 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--from", dest="from_params", metavar="PARAMS_JSON",
                    help="start from a run's recorded settings and inputs (data/gen_N/params.json): the same "
                         "run again; options given here change it")
-    for name in ("content_layers", "style_layers", "style_weights", "alpha", "beta", "tv_weight", "style_loss",
+    for name in ("content_layers", "style_layers", "layer_weights", "alpha", "beta", "tv_weight", "style_loss",
                  "normalize"):
         _add_setting(g, name)
     g = p.add_argument_group("how to optimise")
@@ -255,7 +255,7 @@ def _flags() -> dict[str, str]:
     from .config import SETTINGS
 
     flags = {name: spec.flag for name, spec in SETTINGS.items() if spec.flag}
-    flags.update({"layer weights w_l": SETTINGS["style_weights"].flag,
+    flags.update({"layer weights w_l": SETTINGS["layer_weights"].flag,
                   "style blend weights": f"{SETTINGS['style_blend'].flag} weights",
                   "the Adam learning rate": f"{SETTINGS['learning_rate'].flag} (Adam's learning rate)"})
     return flags
@@ -327,14 +327,14 @@ def config_from_args(args, base=None) -> "StyleConfig":
             config = base.replace(**changes)
         else:
             config = preset(args.preset or DEFAULT_PRESET, **changes)
-        if args.style_weights:
-            values = _numbers(args.style_weights, "--layer-weights")
+        if args.layer_weights:
+            values = _numbers(args.layer_weights, "--layer-weights")
             if len(values) != len(config.style_layers):
                 raise CliError(f"--layer-weights has {len(values)} values for {len(config.style_layers)} "
                                "style layers.")
-            config = config.replace(style_weights=dict(zip(config.style_layers, values)))
+            config = config.replace(layer_weights=dict(zip(config.style_layers, values)))
         elif args.style_layers is not None and base is not None:
-            config = config.replace(style_weights={k: v for k, v in config.style_weights.items()
+            config = config.replace(layer_weights={k: v for k, v in config.layer_weights.items()
                                                    if k in config.style_layers})
         if getattr(args, "style_blend", None):
             config = config.replace(style_blend=_numbers(args.style_blend, "--blend"))

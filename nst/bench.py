@@ -180,7 +180,7 @@ class PlainLoop:
         style_feats = self.model(style_x)
         content_targets = {k: content_feats[k][0] for k in cfg.content_layers}
         style_targets = {k: self.gram_matrix(style_feats[k][0]) for k in cfg.style_layers}
-        weights = cfg.layer_weights()
+        weights = cfg.w_l()
         alpha, beta = float(cfg.alpha), float(cfg.beta)
         self.x = tf.Variable(content_x)
         optimizer = keras.optimizers.Adam(learning_rate=float(cfg.learning_rate))

@@ -26,8 +26,9 @@ INITS = ("content", "recolored", "noise", "style", "image")  # "image": stylize(
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MIN_SIZE, MAX_SIZE = 32, 1024
 BIG = 1e12  # the largest weight or rate a run takes: "any number" without NaN or absurd values
-W_L = 1.0   # a style layer's w_l where style_weights does not name it (as in losses.style_loss, lessons.combine)
-LEGACY_KEYS = {"weights": "vgg_weights"}  # params.json keys of earlier versions -> today's field
+W_L = 1.0   # a style layer's w_l where layer_weights does not name it (as in losses.style_loss, lessons.combine)
+# params.json keys of earlier versions -> today's field
+LEGACY_KEYS = {"weights": "vgg_weights", "style_weights": "layer_weights"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _pairs(**labels) -> tuple[tuple[str, str], ...]:
 class StyleConfig:
     """A style transfer run, in the article's words; each field is a row of the settings table.
 
-    ``style_weights`` are the per-layer w_l (missing layers get 1.0; the style
+    ``layer_weights`` are the per-layer w_l (missing layers get 1.0; the style
     loss divides nothing, so w_l = 1 for all layers is the article's uniform choice).
     """
 
@@ -146,7 +147,7 @@ class StyleConfig:
     style_layers: tuple[str, ...] = setting(
         ARTICLE_LAYERS, label="Style layers", flag="--style-layers", metavar="L1,L2",
         help="the style layers, e.g. block1_conv1,block2_conv1", default_text="the preset's")
-    style_weights: dict[str, float] = setting(
+    layer_weights: dict[str, float] = setting(
         default_factory=dict, label="Layer weights w_l", flag="--layer-weights", metavar="W1,W2", low=0, high=BIG,
         help="per-style-layer weights w_l, in the order of the style layers", default_text="all 1")
     alpha: float = setting(
@@ -241,9 +242,9 @@ class StyleConfig:
     xla: bool = setting(
         False, label="XLA", flag="--xla", help="compile the loss with XLA (slower on most CPUs)")
 
-    def layer_weights(self) -> dict[str, float]:
-        """w_l for every style layer."""
-        return {name: float(self.style_weights.get(name, W_L)) for name in self.style_layers}
+    def w_l(self) -> dict[str, float]:
+        """w_l for every style layer (W_L where ``layer_weights`` does not name it)."""
+        return {name: float(self.layer_weights.get(name, W_L)) for name in self.style_layers}
 
     def replace(self, **changes) -> "StyleConfig":
         return dataclasses.replace(self, **changes)
@@ -258,7 +259,8 @@ class StyleConfig:
     @staticmethod
     def upgrade_keys(data: dict) -> dict:
         """A settings dict (params.json's "config") with the keys of earlier versions renamed:
-        ``weights`` is ``vgg_weights`` (a key given under both names keeps today's)."""
+        ``weights`` is ``vgg_weights``, ``style_weights`` is ``layer_weights`` (a key given under both
+        names keeps today's)."""
         out = dict(data)
         for old, new in LEGACY_KEYS.items():
             if old in out:

@@ -147,7 +147,7 @@ def style_loss(generated_grams: Mapping[str, tf.Tensor], style_grams: Mapping[st
 
     Returns (total, {layer: E_l}); the per-layer terms are before w_l. The weights may be
     numbers or float32 scalar tensors (so that one compiled loss serves any w_l); a layer
-    missing from ``layer_weights`` counts with w_l = 1, as in ``StyleConfig.layer_weights``.
+    missing from ``layer_weights`` counts with w_l = 1, as in ``StyleConfig.w_l``.
     """
     per_layer = {name: style_loss_layer(generated_grams[name], target, kind) for name, target in style_grams.items()}
     total = tf.add_n([per_layer[n] * _weight(layer_weights.get(n, 1.0)) for n in per_layer]) \

@@ -136,7 +136,7 @@ class LossModel:
         self.config = config
         self.content_layers = list(config.content_layers)
         self.style_layers = [n for n in config.style_layers]
-        self.layer_weights = config.layer_weights()
+        self.w_l = config.w_l()
         self.shape = content.shape[:2]
         self.bounds = (-features.mean, 255.0 - features.mean)
         content_x = features.preprocess(content)
@@ -153,7 +153,7 @@ class LossModel:
         self.style_targets = {k: tf.constant(v) for k, v in self.style_targets.items()}
         # Normalised: each term relative to the size of its target, so no layer dominates by size alone.
         content_weights = {k: 1.0 for k in self.content_layers}
-        style_weights = dict(self.layer_weights)
+        style_weights = dict(self.w_l)
         if config.normalize:
             for k in self.content_layers:
                 content_weights[k] = 1.0 / max(float(tf.reduce_mean(tf.square(self.content_targets[k]))), 1e-12)

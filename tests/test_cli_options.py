@@ -106,6 +106,12 @@ def test_batch_resume_skips_pairs_already_finished(tmp_path, capfd):
     Image.open(STYLE).save(folder / "style_a.png")
     args = ["batch", folder, *TINY, "-q", "--out", tmp_path / "d"]
     assert run_main(capfd, *args)[0] == 0
+    # a run recorded by an earlier version (keys "weights", "style_weights") counts as finished too
+    params_path = pipeline.existing_runs(tmp_path / "d")[0] / "params.json"
+    params = json.loads(params_path.read_text())
+    renamed = {"vgg_weights": "weights", "layer_weights": "style_weights"}
+    params["config"] = {renamed.get(k, k): v for k, v in params["config"].items()}
+    params_path.write_text(json.dumps(params))
     Image.open(STYLE).transpose(Image.FLIP_TOP_BOTTOM).save(folder / "style_b.png")
     code, out, err = run_main(capfd, *args, "--resume")
     assert code == 0, err

@@ -152,7 +152,7 @@ def test_a_diverging_run_stops_and_keeps_the_last_good_image(features, content_i
     ({"size": 5}, "size"), ({"size": 100000}, "size"), ({"alpha": -1}, "alpha"),
     ({"beta": float("nan")}, "beta"), ({"style_layers": (), "content_layers": ()}, "at least one"),
     ({"style_layers": ("block9_conv1",)}, "unknown layer"), ({"iterations": 0}, "iterations"),
-    ({"optimizer": "sgd"}, "optimizer"), ({"style_weights": {"block1_conv1": -2.0}}, "w_l"),
+    ({"optimizer": "sgd"}, "optimizer"), ({"layer_weights": {"block1_conv1": -2.0}}, "w_l"),
 ])
 def test_absurd_settings_are_refused_in_one_sentence(changes, match):
     with pytest.raises(ValueError, match=match) as info:
@@ -163,13 +163,13 @@ def test_absurd_settings_are_refused_in_one_sentence(changes, match):
 def test_zero_weights_still_run(features, content_image, style_image):
     """alpha = 0, beta = 0, every w_l = 0 or no style layer: a legal, if dull, run."""
     for changes in ({"alpha": 0.0}, {"beta": 0.0}, {"style_layers": ()},
-                    {"style_weights": {n: 0.0 for n in PRESETS["article"].style_layers}}):
+                    {"layer_weights": {n: 0.0 for n in PRESETS["article"].style_layers}}):
         last = run(content_image, style_image, features, iterations=2, **changes)[-1]
         assert last.done and last.image is not None and isinstance(last, Progress)
 
 
 def test_config_round_trips_through_a_dict():
-    config = preset("gatys", style_weights={"block1_conv1": 0.5}, style_blend=(1.0, 2.0))
+    config = preset("gatys", layer_weights={"block1_conv1": 0.5}, style_blend=(1.0, 2.0))
     assert StyleConfig.from_dict(config.to_dict()) == config
 
 
@@ -233,7 +233,7 @@ def test_the_engine_loss_is_nst_losses(features, content_image, style_image):
     from nst.objective import LossModel
 
     config = preset("article", size=48, alpha=2.0, beta=1e-2, tv_weight=0.5,
-                    style_weights={"block2_conv1": 3.0})
+                    layer_weights={"block2_conv1": 3.0})
     content = imgs.resize_to(content_image, 48)
     style = imgs.resize_to(style_image, 48)
     model = LossModel(features, config, content, [style], [1.0])
@@ -242,7 +242,7 @@ def test_the_engine_loss_is_nst_losses(features, content_image, style_image):
     acts = features(x, model.needed)
     c_total, _ = losses.content_loss({k: acts[k] for k in config.content_layers}, model.content_targets)
     s_total, _ = losses.style_loss({k: losses.gram_matrix(acts[k]) for k in config.style_layers},
-                                   model.style_targets, config.layer_weights())
+                                   model.style_targets, config.w_l())
     tv = losses.total_variation_loss(x)
     total = losses.total_loss(c_total, s_total, tv, 2.0, 1e-2, 0.5)
     assert out["content"] == pytest.approx(float(c_total), rel=1e-5)
@@ -255,7 +255,7 @@ def test_the_engine_loss_is_nst_losses(features, content_image, style_image):
         a = features(x, model.needed)
         c, _ = losses.content_loss({k: a[k] for k in config.content_layers}, model.content_targets)
         s, _ = losses.style_loss({k: losses.gram_matrix(a[k]) for k in config.style_layers},
-                                 model.style_targets, config.layer_weights())
+                                 model.style_targets, config.w_l())
         t = losses.total_loss(c, s, losses.total_variation_loss(x), 2.0, 1e-2, 0.5)
     expected = tape.gradient(t, x).numpy()
     got = model.value_and_grad(x)[1].numpy()
@@ -270,7 +270,7 @@ def test_runs_with_other_weights_reuse_one_trace(features, content_image, style_
 
     flat = np.full_like(style_image, 90)
     runs = [dict(optimizer="adam", alpha=1.0), dict(optimizer="lbfgs", beta=0.1),
-            dict(optimizer="adam", learning_rate=1.0, style_weights={"block1_conv1": 0.0}),
+            dict(optimizer="adam", learning_rate=1.0, layer_weights={"block1_conv1": 0.0}),
             dict(optimizer="lbfgs", alpha=3.0)]
     run(content_image, style_image, features, iterations=2, **runs[0])
     run(content_image, style_image, features, iterations=2, **runs[1])

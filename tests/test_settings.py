@@ -25,7 +25,8 @@ CHOICES = [name for name, spec in SETTINGS.items() if spec.choices and name != "
 
 @pytest.mark.unit
 def test_every_setting_has_a_label_help_and_flag():
-    assert "weights" not in SETTINGS and SETTINGS["vgg_weights"].flag == "--weights"  # the renamed setting
+    assert "weights" not in SETTINGS and SETTINGS["vgg_weights"].flag == "--weights"  # the renamed settings
+    assert "style_weights" not in SETTINGS and SETTINGS["layer_weights"].flag == "--layer-weights"
     for name, spec in SETTINGS.items():
         assert spec.name == name and spec.label and spec.help, name
         assert spec.flag and spec.flag.startswith("--"), name
@@ -155,8 +156,8 @@ def test_a_missing_layer_weight_is_1_everywhere():
 
     from nst import losses
 
-    cfg = preset("gatys", style_weights={"block1_conv1": 3.0})
-    assert cfg.layer_weights() == {**{layer: 1.0 for layer in cfg.style_layers}, "block1_conv1": 3.0}
+    cfg = preset("gatys", layer_weights={"block1_conv1": 3.0})
+    assert cfg.w_l() == {**{layer: 1.0 for layer in cfg.style_layers}, "block1_conv1": 3.0}
     rng = np.random.default_rng(0)
     grams = {layer: tf.constant(rng.random((3, 3)), tf.float32) for layer in ("a", "b")}
     targets = {layer: tf.zeros((3, 3)) for layer in ("a", "b")}
@@ -213,19 +214,37 @@ def test_from_dict_reads_the_old_weights_key():
 
 
 @pytest.mark.unit
+def test_from_dict_reads_the_old_style_weights_key():
+    old = StyleConfig.from_dict({"style_weights": {"block1_conv1": 2.0}})
+    assert old.layer_weights == {"block1_conv1": 2.0} and old.w_l()["block1_conv1"] == 2.0
+    both = {"style_weights": {"block1_conv1": 2.0}, "layer_weights": {"block1_conv1": 3.0}}
+    assert StyleConfig.from_dict(both).layer_weights == {"block1_conv1": 3.0}
+    assert "style_weights" not in StyleConfig().to_dict() and StyleConfig().to_dict()["layer_weights"] == {}
+
+
+@pytest.mark.unit
 def test_from_params_reruns_a_run_recorded_before_the_rename(tmp_path, capfd):
     code, _, err = run_main(capfd, "stylize", CONTENT, STYLE, *TINY, "-q", "--out", tmp_path / "d")
     assert code == 0, err
     params = json.loads((tmp_path / "d" / "gen_0" / "params.json").read_text())
     old = dict(params)
-    old["config"] = {("weights" if k == "vgg_weights" else k): v for k, v in params["config"].items()}
-    assert old["config"]["weights"] == "hed" and "vgg_weights" not in old["config"]
+    renamed = {"vgg_weights": "weights", "layer_weights": "style_weights"}  # today's key -> the old one
+    old["config"] = {renamed.get(k, k): v for k, v in params["config"].items()}
+    assert old["config"]["weights"] == "hed" and not set(renamed) & set(old["config"])
     (tmp_path / "old.json").write_text(json.dumps(old))
     code, _, err = run_main(capfd, "stylize", "--from", tmp_path / "old.json", "-q", "--out", tmp_path / "d")
     assert code == 0, err
     assert "ignoring" not in err and "does not record" not in err, err  # the old key is known, nothing missing
     again = json.loads((tmp_path / "d" / "gen_1" / "params.json").read_text())
     assert again["config"] == params["config"]
+    # an old run's w_l (key "style_weights") are its w_l again
+    layer = params["config"]["style_layers"][0]
+    old_w = {**old, "config": {**old["config"], "style_weights": {layer: 2.0}}}
+    (tmp_path / "old_w.json").write_text(json.dumps(old_w))
+    code, _, err = run_main(capfd, "stylize", "--from", tmp_path / "old_w.json", "-q", "--out", tmp_path / "d")
+    assert code == 0 and "ignoring" not in err, err
+    again = json.loads((tmp_path / "d" / "gen_2" / "params.json").read_text())
+    assert again["config"]["layer_weights"] == {layer: 2.0} and "style_weights" not in again["config"]
     # an old npz run stays an npz run (the missing file is named, as for a new one)
     old["config"]["weights"] = "npz"
     (tmp_path / "old_npz.json").write_text(json.dumps(old))

@@ -539,7 +539,7 @@ def test_sweep_values_and_configs():
     base = preset("article", size=64, iterations=5)
     assert sweep.value_config(base, {}, "beta", 0.5).beta == 0.5
     assert sweep.value_config(base, {}, "style_scale", 1.5).style_scale == 1.5
-    w = sweep.value_config(base, {}, "w_l block2_conv1", 0.0).layer_weights()
+    w = sweep.value_config(base, {}, "w_l block2_conv1", 0.0).w_l()
     assert w["block2_conv1"] == 0.0 and w["block1_conv1"] == 1.0
     assert sweep.value_config(base, {}, "pooling", "max").pooling == "max"
     other = next(name for name in PRESETS if name != "article")

@@ -38,7 +38,7 @@ def sweep_settings(config: StyleConfig) -> dict[str, dict]:
                         "help": "The style image's size relative to the result: larger gives larger strokes."},
     }
     for layer in config.style_layers:
-        w = config.layer_weights()[layer]
+        w = config.w_l()[layer]
         out[f"w_l {layer}"] = {"label": f"w_l of {layer}", "kind": "number",
                                "default": ", ".join(f"{w * f:g}" for f in (0, 1, 5)),
                                "help": f"The weight of {layer}'s style term (0 switches it off)."}
@@ -77,7 +77,7 @@ def value_config(base: StyleConfig, settings: Mapping[str, Any], choice: str, va
     if choice == "style_scale":
         return base.replace(style_scale=float(value))
     if choice.startswith("w_l "):
-        return base.replace(style_weights={**base.style_weights, _layer_of(choice): float(value)})
+        return base.replace(layer_weights={**base.layer_weights, _layer_of(choice): float(value)})
     if choice == "pooling":
         return base.replace(pooling=str(value))
     if choice == "preset":
