@@ -5,7 +5,7 @@ optimisations at once would only make both twice as slow. So a session that
 wants to run takes a :class:`Ticket`, waits until it is at the head of the
 line, runs, and releases its ticket::
 
-    ticket = queue.join(owner="session-id")
+    ticket = queue.join(owner="session-id", label="a studio run")
     try:
         while not queue.try_acquire(ticket):      # also a heartbeat
             show(queue.place(ticket))             # 1 = running, 2 = next, ...
@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 
@@ -35,11 +35,10 @@ class Ticket:
 
     id: int
     owner: str = ""
-    label: str = ""
+    label: str = ""                    # what the run is, in words anyone in the line may see (no picture names)
     joined: float = 0.0
     beat: float = 0.0                  # last heartbeat (queue clock)
     started: float | None = None       # when it got the slot, None while waiting
-    meta: dict = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -63,11 +62,11 @@ class RunQueue:
         self.expired: list[Ticket] = []          # dropped for silence, newest last (bounded)
 
     # --- joining and leaving ----------------------------------------------
-    def join(self, owner: str = "", label: str = "", **meta) -> Ticket:
-        """A new ticket at the end of the line."""
+    def join(self, owner: str = "", label: str = "") -> Ticket:
+        """A new ticket at the end of the line; ``label`` names the run to those waiting behind it."""
         with self._cond:
             now = self._clock()
-            ticket = Ticket(next(self._ids), owner, label, now, now, None, dict(meta))
+            ticket = Ticket(next(self._ids), owner=owner, label=label, joined=now, beat=now)
             self._tickets[ticket.id] = ticket
             self._promote()
             return ticket

@@ -522,6 +522,54 @@ def test_other_pages_can_share_the_slot(data_dir):
     assert len(queue) == 0
 
 
+@pytest.mark.unit
+def test_a_waiting_session_reads_what_runs_ahead_of_it():
+    """The place in line names the run that holds the slot (its ticket's label: words, no picture names)."""
+    from ui.studio.slot import running_label, wait_for_turn
+
+    q = RunQueue(slots=1)
+    ahead, mine = q.join("someone else", label="a style reconstruction"), q.join("me", label="a studio run")
+    assert q.try_acquire(ahead) and running_label(q) == "a style reconstruction"
+    shown = []
+
+    class Box:
+        def info(self, text, icon=None):
+            shown.append(text)
+            q.release(ahead)  # the run ahead ends after the first update
+
+    class Here:
+        def gone(self):
+            return False
+
+    wait_for_turn(q, mine, Box(), Here())
+    assert mine.running and running_label(q) == "a studio run"
+    assert shown[0].startswith("You are number 2 in the queue: 1 run ahead of yours (running now: a style "
+                               "reconstruction; one runs at a time on this server)."), shown
+
+
+@pytest.mark.app
+def test_the_queue_line_names_another_sessions_run(data_dir):
+    from streamlit.testing.v1 import AppTest
+
+    from ui import studio
+
+    def script():
+        from ui import studio
+
+        studio.queue_line()
+
+    queue = studio.run_queue()
+    other = queue.join("someone else", label="a style reconstruction")
+    try:
+        assert queue.try_acquire(other)
+        at = AppTest.from_function(script, default_timeout=60).run()
+        assert not at.exception, at.exception
+        assert at.caption[0].value.startswith("Server busy: another session's run (a style reconstruction) is "
+                                              "going."), at.caption[0].value
+    finally:
+        queue.release(other)
+
+
 # ---------------------------------------------------------------------------
 # sweep, timelapse and the live view's data
 # ---------------------------------------------------------------------------

@@ -162,11 +162,12 @@ def stylize_events(inputs: dict, config: StyleConfig, features, stop: threading.
 
 
 def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, status_box, extra: dict | None = None,
-            label: str = "") -> None:
+            label: str = "a studio run") -> None:
     """Wait for the slot, optimise, record; the outcome lands in ``sink['result']`` (also when Streamlit
     ends the script run: a Stop click, a page switch, a closed tab).
 
-    ``inputs``: content, styles, content_name, style_names; ``extra``: more for params.json's inputs.
+    ``inputs``: content, styles, content_name, style_names; ``extra``: more for params.json's inputs;
+    ``label``: what the run is, shown to everyone waiting behind it (so no picture names: they may be uploads).
     """
     box = session_box()
     session = session_id()
@@ -181,7 +182,7 @@ def execute(config: StyleConfig, inputs: dict, view: LiveView, sink: dict, statu
     # while this one is still saving; that run waits on this event (see wait_for_previous_run).
     finished_saving = threading.Event()
     box["saving"] = finished_saving
-    ticket = queue.join(owner=session, label=label or "a run")
+    ticket = queue.join(owner=session, label=label)
     stop = threading.Event()
     recorder: RunRecorder | None = None
     gen = None
@@ -246,8 +247,7 @@ def run(config: StyleConfig, inputs: dict, area: dict) -> None:
     """The studio's Run: one run drawn into ``area`` ('status', 'progress', 'image', 'loss', 'layers');
     the outcome lands in session_box()['result']."""
     view = LiveView(area, config, image_every_setting(st.session_state))
-    execute(config, inputs, view, session_box(), area["status"],
-            label=f"{inputs['content_name']} x {', '.join(inputs['style_names'])}")
+    execute(config, inputs, view, session_box(), area["status"])
 
 
 def finish_stopped(gen, stop: threading.Event, recorder: RunRecorder, last, reason: str):

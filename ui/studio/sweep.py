@@ -231,7 +231,7 @@ def section(settings: Mapping[str, Any], base: StyleConfig | None, inputs: dict,
                             config, image_every, tag=f"sweep{n}_")
             execute(config, inputs, view, item, cell["status"],
                     extra={"sweep": {"id": sweep_id, "setting": choice, "value": item["value"], "index": n}},
-                    label=f"sweep {n + 1}/{len(values)}")
+                    label=f"a studio sweep, run {n + 1} of {len(values)}")
             cell["progress"].empty()
             _show_cell(cell, item)
             if (item.get("result") or {}).get("status") not in ("finished", "diverged"):
