@@ -29,9 +29,9 @@ from .weights import load_weights
 STATUSES = ("running", "finished", "stopped", "diverged")  # Progress.status is always one of these
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Progress:
-    """One step of a run, as the UI and the CLI see it (build it by keyword).
+    """One step of a run, as the UI and the CLI see it (built by keyword only).
 
     ``status`` is one of :data:`STATUSES`. A run that ended at a coarser scale than the
     last says so in data: ``enlarged_from`` is the (height, width) of the image it had

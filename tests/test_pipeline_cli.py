@@ -82,6 +82,8 @@ def test_finish_partial_is_one_vocabulary_with_or_without_an_image(tmp_path):
     assert not (rec.folder / "result.png").exists()
 
     rec = pipeline.RunRecorder.create(config, tmp_path, final_shape=(43, 64), content="c.jpg", styles=["s.png"])
+    with pytest.raises(TypeError):
+        Progress(3, 10, {"total": 2.0}, 0.5)  # keyword only: no positional mix-up of its many numbers
     coarse = Progress(iteration=3, total_iterations=10, losses={"total": 2.0}, elapsed=0.5, scale=0, scales=2,
                       shape=(22, 32), image=np.full((22, 32, 3), 90, np.uint8))
     rec.record(coarse)
