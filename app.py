@@ -40,6 +40,6 @@ with st.sidebar:
         status.success(f"Network loaded: VGG-16, {len(net.layers)} conv layers, "
                        f"{params / 1e6:.1f} M weights, shared by everyone on this server.",
                        icon=":material/check_circle:")
-    common.sidebar_weights_note("hed")
+    common.sidebar_weights_note(common.WEIGHTS)
 
 page.run()
