@@ -76,7 +76,7 @@ except (imgs.ImageError, ValueError) as exc:
 st.markdown(f"**Shown, not said:** {name} in the style of {style_name}, 30 L-BFGS iterations at 128 px, the "
             "same settings except the pooling.")
 sc = st.columns(3)
-sc[0].image(small_s, caption=f"s: {style_name} (the walkthrough's style picture)", width="stretch")
+sc[0].image(small_s, caption=f"s: {style_name}, the walkthrough's style picture", width="stretch")
 sc[1].image(styled["avg"], caption="average pooling", width="stretch")
 sc[2].image(styled["max"], caption="max pooling", width="stretch")
 st.caption("With max pooling the gradient reaches only the strongest pixel of each window, so the result is usually "

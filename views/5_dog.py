@@ -81,7 +81,8 @@ show_heatmaps([maps[..., pick], flipped_maps["maps"][..., pick], flipped_input["
               [f"A<sup>l</sup><sub>{pick}</sub>(c)", "1. maps flipped", "2. picture flipped"],
               key="dog_real_maps", zrange=(0.0, top), height=260, value_name="A")
 
-rows = [("1. feature maps flipped", flipped_maps), ("2. picture flipped, VGG-16 again", flipped_input)]
+# st.table reads its cells as Markdown: "1\." keeps "1." a number, not an indented list item
+rows = [("1\\. feature maps flipped", flipped_maps), ("2\\. picture flipped, VGG-16 again", flipped_input)]
 if "other picture" in demo["cases"]:
     rows.append((f"for scale: another picture ({others[0]})", demo["cases"]["other picture"]))
 # st.table: a plain HTML table whose headers wrap, so all its columns fit a phone (a data grid hid the last ones)
@@ -138,7 +139,7 @@ if other_case is not None and other_case["content_loss"] > 0:
         "$\overline{A(c)^2} + \overline{A(g)^2} - 2\,\overline{A(c)A(g)}$, the activity of c, the activity "
         "of g, and twice their overlap (large only where both fire at the same places).")
     st.table(pd.DataFrame({
-        "g": ["2. picture flipped", f"another picture ({others[0]})"],
+        "g": ["2\\. picture flipped", f"another picture ({others[0]})"],
         "activity of c": [fi["energy_c"], ot["energy_c"]],
         "activity of g": [fi["energy"], ot["energy"]],
         "2 × overlap": [2 * fi["overlap"], 2 * ot["overlap"]],
