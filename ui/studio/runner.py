@@ -44,12 +44,13 @@ def fmt_seconds(s: float) -> str:
     return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {int(s % 60):02d} s"
 
 
-def progress_text(event, config: StyleConfig) -> str:
+def progress_text(event) -> str:
     rate = event.iteration / event.elapsed if event.elapsed > 0 else 0.0
     text = (f"Iteration {event.iteration} / {event.total_iterations} · {fmt_seconds(event.elapsed)} · "
             f"{rate:.2f} it/s")
-    if config.scales > 1:
-        text += f" · scale {event.scale + 1}/{config.scales} ({event.shape[1]}x{event.shape[0]} px)"
+    scales = event.scales  # the scales that run (not config.scales: sizes that would repeat are dropped)
+    if scales > 1:
+        text += f" · scale {event.scale + 1}/{scales} ({event.shape[1]}x{event.shape[0]} px)"
     return text
 
 
@@ -108,7 +109,7 @@ class LiveView:
         if now - self.progress_at >= self.PROGRESS_S:
             self.progress_at = now
             self.area["progress"].progress(min(1.0, event.iteration / event.total_iterations),
-                                           text=progress_text(event, self.config))
+                                           text=progress_text(event))
             if self.status_shown and "status" in self.area:
                 self.area["status"].empty()
                 self.status_shown = False
