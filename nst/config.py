@@ -138,9 +138,9 @@ class StyleConfig:
 
     preset: str = setting(
         "article", label="Preset", flag="--preset", url="preset",
-        choice_labels=_pairs(article="article: 7 layers", gatys="Gatys 2015"),
-        help="the layer set and weights to start from: 'article' = the first 7 conv layers, content on "
-             "block3_conv3, style on all (uniform w_l); 'gatys' = content block4_conv2, style block1..5_conv1")
+        help="the settings to start from: 'article' = the first 7 conv layers, content on block3_conv3, style "
+             "on all (uniform w_l); 'gatys' = content block4_conv2, style block1..5_conv1; 'deep' = Gatys's "
+             "layers with this project's best settings for real paintings (the default)")
     content_layers: tuple[str, ...] = setting(
         ("block3_conv3",), label="Content layers", flag="--content-layers", metavar="L1,L2",
         help="the content layer(s), e.g. block4_conv2", default_text="the preset's")
@@ -152,7 +152,7 @@ class StyleConfig:
         help="per-style-layer weights w_l, in the order of the style layers", default_text="all 1")
     alpha: float = setting(
         1.0, label="α (content weight)", flag="--alpha", url="alpha", low=0, high=BIG, ui_step=0.1,
-        help="weight of the content loss: L = alpha L_content + beta L_style; only the ratio beta/alpha matters "
+        help="weight of the content loss: L = α L_content + β L_style + λ_tv L_tv; only the ratios matter "
              "(with L-BFGS)")
     beta: float = setting(
         1e-3, label="β (style weight)", flag="--beta", url="beta", low=0, high=BIG, ui_step=1e-4,
@@ -164,7 +164,7 @@ class StyleConfig:
     optimizer: str = setting(
         "lbfgs", label="Optimizer", flag="--optimizer", url="opt", choices=OPTIMIZERS, offered=("lbfgs", "adam"),
         choice_labels=_pairs(lbfgs="L-BFGS", adam="Adam (the article's)"),
-        help="'lbfgs' converges in far fewer iterations; 'adam' is what the article uses")
+        help="L-BFGS ('lbfgs') converges in far fewer iterations; Adam ('adam') is what the article uses")
     iterations: int = setting(
         100, label="Iterations", flag="--iterations", url="iters", low=1, high=10_000, ui_step=10,
         help="optimiser iterations, split between the scales")
@@ -179,7 +179,7 @@ class StyleConfig:
     init: str = setting(
         "content", label="Start from (init)", flag="--init", url="init", choices=INITS,
         offered=("content", "recolored", "noise", "style"),
-        help="g starts as a copy of the content image, the content image in the painting's colours "
+        help="the image g starts as a copy of the content image, the content image in the painting's colours "
              "(its RGB mean and covariance), random noise, or the style image")
     seed: int = setting(
         0, label="Random seed", flag="--seed", url="seed", low=0, high=2**32 - 1, ui_step=1,
@@ -323,13 +323,15 @@ PRESETS: dict[str, StyleConfig] = {
     "article": StyleConfig(preset="article"),
     # Gatys et al. 2015: content on block4_conv2, style on the first conv of every block.
     "gatys": StyleConfig(preset="gatys", content_layers=("block4_conv2",), style_layers=GATYS_STYLE_LAYERS),
-    # The best art this engine makes (measured with python -m nst.gallery on real paintings): Gatys's
-    # deeper layers (they carry larger structures), every term normalised, the mean and covariance
-    # matched apart, reflect padding, and most iterations at coarse scales where strokes form.
+    # The best art this engine makes (measured with python -m nst.gallery on real paintings, README "The
+    # art"): Gatys's deeper layers (they carry larger structures) with max pooling (crisper strokes),
+    # every term normalised, reflect padding (no border band), g started from the photo in the
+    # painting's colours, the photo's detail added back at every enlargement, and more iterations at
+    # the coarse scales where strokes form and steps are cheap.
     "deep": StyleConfig(preset="deep", content_layers=("block4_conv2",), style_layers=GATYS_STYLE_LAYERS,
-                        alpha=1.0, beta=1.0, tv_weight=0.0, style_loss="meancov", normalize=True, content_detail=0.7,
-                        padding="reflect", size=512, scales=5, min_size=128, coarse_weight=1.0,
-                        iterations=200),
+                        alpha=1.0, beta=1.0, tv_weight=0.0, style_loss="gram", normalize=True, pooling="max",
+                        init="recolored", content_detail=1.0, padding="reflect", size=512, scales=5, min_size=128,
+                        coarse_weight=0.5, iterations=170),
 }
 
 

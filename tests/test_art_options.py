@@ -116,11 +116,11 @@ def test_the_final_event_carries_the_float_image(features, content_image, style_
 def test_the_cli_sets_every_art_option():
     from nst.__main__ import build_parser, config_from_args
 
-    args = build_parser().parse_args(["stylize", "a.jpg", "b.jpg", "--style-loss", "gram", "--no-normalize",
-                                      "--coarse-weight", "0.5", "--content-detail", "0.25", "--padding", "zero"])
+    args = build_parser().parse_args(["stylize", "a.jpg", "b.jpg", "--style-loss", "meancov", "--no-normalize",
+                                      "--coarse-weight", "0.75", "--content-detail", "0.25", "--padding", "zero"])
     config = config_from_args(args)
     assert (config.preset, config.style_loss, config.normalize, config.coarse_weight, config.content_detail,
-            config.padding) == (DEFAULT_PRESET, "gram", False, 0.5, 0.25, "zero")
+            config.padding) == (DEFAULT_PRESET, "meancov", False, 0.75, 0.25, "zero")
     assert config_from_args(build_parser().parse_args(["stylize", "a.jpg", "b.jpg"])) == PRESETS[DEFAULT_PRESET]
 
 
