@@ -47,7 +47,7 @@ def parse_number(key: str, raw: str, kind: type, low, high, zero: bool = False) 
     if (low is not None and value < low) or (high is not None and value > high):
         clamped = min(max(value, low if low is not None else value), high if high is not None else value)
         clamped = kind(clamped)
-        return clamped, f"{key}={raw} is outside {number_text(low)}..{number_text(high)}; using {number_text(clamped)}."
+        return clamped, f"The link's {key}={raw} is outside {number_text(low)}..{number_text(high)}; using {number_text(clamped)}."
     return value, None
 
 
@@ -64,10 +64,15 @@ def parse(name: str, raw: str) -> tuple[Any, str | None]:
     return parse_number(spec.url, raw, spec.kind, *spec.ui_range, zero=bool(spec.zero))
 
 
+def unusable_note(key: str, raw: str, used: Any, choices=()) -> str:
+    """The note for a link value that cannot be used (any page's own link keys too)."""
+    listed = f" (one of {', '.join(choices)})" if choices else ""
+    return f"The link's {key}={str(raw).strip()!r} is not a valid value{listed}; using {used}."
+
+
 def invalid_note(name: str, raw: str, used: Any) -> str:
     spec = SETTINGS[name]
-    choices = f" (one of {', '.join(spec.picks)})" if spec.choices else ""
-    return f"The link's {spec.url}={str(raw).strip()!r} is not a valid value{choices}; using {used}."
+    return unusable_note(spec.url, raw, used, spec.picks if spec.choices else ())
 
 
 def encode(values: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, str]:

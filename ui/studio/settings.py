@@ -149,8 +149,8 @@ def parse_query(params: Mapping[str, str]) -> tuple[dict, list[str]]:
         try:
             settings[own] = _parse_own(raw, kind, rule, notes, qkey)
         except (ValueError, OverflowError):
-            choices = f" (one of {', '.join(sample_slugs(kind.split(':')[1]))})" if kind.startswith("sample:") else ""
-            notes.append(f"The link's {qkey}={raw!r} is not a valid value{choices}; using {settings[own]}.")
+            choices = sample_slugs(kind.split(":")[1]) if kind.startswith("sample:") else ()
+            notes.append(link.unusable_note(qkey, raw, settings[own], choices))
     return settings, notes
 
 
