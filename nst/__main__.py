@@ -152,8 +152,8 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--from", dest="from_params", metavar="PARAMS_JSON",
                    help="start from a run's recorded settings and inputs (data/gen_N/params.json): the same "
                         "run again; options given here change it")
-    for name in ("content_layers", "style_layers", "layer_weights", "alpha", "beta", "tv_weight", "style_loss",
-                 "normalize"):
+    for name in ("content_layers", "style_layers", "layer_weights", "alpha", "beta", "tv_weight", "tv_norm",
+                 "style_loss", "normalize"):
         _add_setting(g, name)
     g = p.add_argument_group("how to optimise")
     _add_setting(g, "size")

@@ -22,6 +22,7 @@ OPTIMIZERS = ("adam", "lbfgs")
 POOLING = ("avg", "max")          # nst.vgg
 PADDING = ("zero", "reflect")     # nst.vgg
 STYLE_LOSSES = ("gram", "meancov")  # nst.losses
+TV_NORMS = ("l2", "l1")  # nst.losses
 INITS = ("content", "recolored", "noise", "style", "image")  # "image": stylize(..., init_image=array)
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MIN_SIZE, MAX_SIZE = 32, 1024
@@ -161,6 +162,11 @@ class StyleConfig:
         0.0, label="λ_tv (total-variation weight)", flag="--tv", url="tv", low=0, high=BIG, ui_step=1e-3,
         help="weight of the total-variation (smoothness) loss: penalises neighbouring pixels that differ, "
              "less noise")
+    tv_norm: str = setting(
+        "l2", label="Total variation", flag="--tv-norm", url="tvn", choices=TV_NORMS,
+        choice_labels=_pairs(l2="squared (blurs)", l1="length (flat planes)"),
+        help="how L_tv measures the change between neighbouring pixels: 'l2' = its square (smooths every "
+             "edge: a soft, blurred picture), 'l1' = its length (flat areas with sharp edges between them)")
     optimizer: str = setting(
         "lbfgs", label="Optimizer", flag="--optimizer", url="opt", choices=OPTIMIZERS, offered=("lbfgs", "adam"),
         choice_labels=_pairs(lbfgs="L-BFGS", adam="Adam (the article's)"),

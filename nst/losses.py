@@ -24,6 +24,10 @@ Normalisation (shown in the UI next to each formula):
   each layer's term relative to the size of the painting's own statistics there, so
   no layer dominates by the size of its activations alone)
 * Total variation:          L_tv = mean (g[y+1,x] - g[y,x])^2 + mean (g[y,x+1] - g[y,x])^2
+  or, with ``norm="l1"``, the mean length of the gradient,
+  L_tv = mean sqrt(|g[y+1,x] - g[y,x]|^2 + |g[y,x+1] - g[y,x]|^2 + eps)  (over the colours too, eps = 1):
+  the squared form smooths every edge; the length makes flat areas with sharp edges
+  between them, as a painted plane has (Rudin, Osher and Fatemi's total variation)
 * Total loss:               L = alpha L_content + beta L_style + tv_weight L_tv
 """
 from __future__ import annotations
@@ -32,7 +36,9 @@ from typing import Mapping
 
 import tensorflow as tf
 
-from .config import STYLE_LOSSES
+from .config import STYLE_LOSSES, TV_NORMS
+
+TV_EPS = 1.0  # (grey levels)^2: keeps the l1 form smooth where neighbouring pixels are equal
 
 
 def _drop_batch(features: tf.Tensor) -> tf.Tensor:
@@ -155,9 +161,16 @@ def style_loss(generated_grams: Mapping[str, tf.Tensor], style_grams: Mapping[st
     return total, per_layer
 
 
-def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
-    """L_tv: mean squared difference of vertically and horizontally neighbouring pixels."""
+def total_variation_loss(image: tf.Tensor, norm: str = "l2") -> tf.Tensor:
+    """L_tv: "l2" = the mean squared difference of vertically and horizontally neighbouring
+    pixels; "l1" = the mean length of the colour gradient (both neighbours, all colours)."""
+    if norm not in TV_NORMS:
+        raise ValueError(f"Unknown total variation {norm!r}; choose from {', '.join(TV_NORMS)}.")
     x = _drop_batch(image)
+    if norm == "l1":
+        dy = x[1:, :-1, :] - x[:-1, :-1, :]
+        dx = x[:-1, 1:, :] - x[:-1, :-1, :]
+        return tf.reduce_mean(tf.sqrt(tf.reduce_sum(tf.square(dy) + tf.square(dx), axis=-1) + TV_EPS))
     dy = x[1:, :, :] - x[:-1, :, :]
     dx = x[:, 1:, :] - x[:, :-1, :]
     return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))

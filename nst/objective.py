@@ -22,7 +22,7 @@ from .vgg import VGGFeatures
 
 def loss_terms(features: VGGFeatures, x: tf.Tensor, content_layers: Sequence[str], style_layers: Sequence[str],
                content_targets, style_targets, weights, layer_weights, content_weights,
-               style_loss: str = "gram", use_tv: bool = True) -> dict[str, tf.Tensor]:
+               style_loss: str = "gram", use_tv: bool = True, tv_norm: str = "l2") -> dict[str, tf.Tensor]:
     """Every term of the loss of the preprocessed image ``x``.
 
     ``weights`` = (alpha, beta, tv_weight); ``layer_weights`` = the w_l in ``style_layers`` order;
@@ -36,7 +36,7 @@ def loss_terms(features: VGGFeatures, x: tf.Tensor, content_layers: Sequence[str
     stats = {k: losses.style_statistics(acts[k], style_loss) for k in style_layers}
     s_total, s_layers = losses.style_loss(stats, dict(zip(style_layers, style_targets)),
                                           {k: layer_weights[i] for i, k in enumerate(style_layers)}, style_loss)
-    tv_term = losses.total_variation_loss(x)
+    tv_term = losses.total_variation_loss(x, tv_norm)
     if not use_tv:  # tv_weight is 0 for this structure: report L_tv, skip its gradient
         tv_term = tf.stop_gradient(tv_term)
     total = losses.total_loss(c_total, s_total, tv_term, weights[0], weights[1], weights[2])
@@ -58,7 +58,7 @@ class CompiledLoss:
     """
 
     def __init__(self, features: VGGFeatures, content_layers: tuple, style_layers: tuple, xla: bool,
-                 use_tv: bool = True, style_loss: str = "gram"):
+                 use_tv: bool = True, style_loss: str = "gram", tv_norm: str = "l2"):
         self.content_layers = content_layers
         self.style_layers = style_layers
         low, high = -features.mean, 255.0 - features.mean
@@ -67,7 +67,7 @@ class CompiledLoss:
         def terms(x, content_targets, style_targets, weights, layer_weights, content_weights):
             self.traces += 1  # Python side effect: runs once per trace only
             return loss_terms(features, x, content_layers, style_layers, content_targets, style_targets,
-                              weights, layer_weights, content_weights, style_loss, use_tv)
+                              weights, layer_weights, content_weights, style_loss, use_tv, tv_norm)
 
         def value_and_grad(x, *targets):
             with tf.GradientTape() as tape:
@@ -100,7 +100,8 @@ COMPILED_LOCK = threading.Lock()
 
 
 def compiled_loss(features: VGGFeatures, content_layers: Sequence[str], style_layers: Sequence[str],
-                  xla: bool, shape: Sequence[int], use_tv: bool = True, style_loss: str = "gram") -> CompiledLoss:
+                  xla: bool, shape: Sequence[int], use_tv: bool = True, style_loss: str = "gram",
+                  tv_norm: str = "l2") -> CompiledLoss:
     """The shared compiled functions for a structure (see :class:`CompiledLoss`); an LRU of a few.
 
     The image shape is part of the key, so each entry holds one trace with static shapes
@@ -109,12 +110,12 @@ def compiled_loss(features: VGGFeatures, content_layers: Sequence[str], style_la
     alive, so ``id(features.weights)`` in the key cannot be reused while it is cached.
     """
     key = (id(features.weights), features.pooling, features.padding, tuple(content_layers), tuple(style_layers),
-           bool(xla), tuple(int(d) for d in shape), bool(use_tv), style_loss)
+           bool(xla), tuple(int(d) for d in shape), bool(use_tv), style_loss, tv_norm)
     with COMPILED_LOCK:
         entry = COMPILED.get(key)
         if entry is None:
             entry = CompiledLoss(features, tuple(content_layers), tuple(style_layers), bool(xla), bool(use_tv),
-                              style_loss)
+                                 style_loss, tv_norm)
             COMPILED[key] = entry
             while len(COMPILED) > COMPILED_MAX:
                 COMPILED.popitem(last=False)
@@ -163,7 +164,7 @@ class LossModel:
         self.needed = list(dict.fromkeys(self.content_layers + self.style_layers))
         self._fns = compiled_loss(features, self.content_layers, self.style_layers, bool(config.xla),
                                   content_x.shape, use_tv=float(config.tv_weight) != 0.0,
-                                  style_loss=config.style_loss)
+                                  style_loss=config.style_loss, tv_norm=config.tv_norm)
         self._args = (
             tuple(self.content_targets[k] for k in self.content_layers),
             tuple(self.style_targets[k] for k in self.style_layers),

@@ -55,6 +55,29 @@ def test_total_variation_by_hand():
     assert losses.total_variation_loss(img).numpy() == pytest.approx(9.0)
 
 
+def test_total_variation_l1_by_hand():
+    """The l1 form: the mean length of the gradient at each pixel that has both neighbours, sqrt(. + eps)."""
+    img = np.array([[[0.0, 0.0], [3.0, 0.0]], [[0.0, 4.0], [9.0, 9.0]]], np.float32)  # 2x2, two colours
+    # only pixel (0,0) has both neighbours: dx = (3, 0), dy = (0, 4) -> sqrt(9 + 16 + eps)
+    expected = np.sqrt(25.0 + losses.TV_EPS)
+    assert losses.total_variation_loss(img, "l1").numpy() == pytest.approx(expected)
+    assert losses.total_variation_loss(img, "l2").numpy() != pytest.approx(expected)
+    with pytest.raises(ValueError, match="total variation"):
+        losses.total_variation_loss(img, "l3")
+
+
+def test_l1_total_variation_keeps_an_edge_that_l2_blurs():
+    """A step edge costs l1 its height once, whatever the ramp; l2 pays less for a spread-out ramp.
+
+    So l2 prefers a blurred edge, l1 is as happy with the sharp one: flat areas, sharp edges."""
+    sharp = np.repeat(np.array([[0.0] * 8 + [200.0] * 8], np.float32), 4, axis=0)[..., None]
+    ramp = np.repeat(np.linspace(0.0, 200.0, 16, dtype=np.float32)[None], 4, axis=0)[..., None]
+    l2 = [float(losses.total_variation_loss(x, "l2")) for x in (sharp, ramp)]
+    l1 = [float(losses.total_variation_loss(x, "l1")) for x in (sharp, ramp)]
+    assert l2[1] < l2[0] / 5                       # squared: the ramp is far cheaper
+    assert l1[1] == pytest.approx(l1[0], rel=0.1)  # length: about the same total change
+
+
 def test_total_loss_combines_alpha_beta_and_tv():
     assert float(losses.total_loss(2.0, 3.0, 5.0, alpha=10, beta=0.1, tv_weight=2)) == pytest.approx(20 + 0.3 + 10)
     assert float(losses.total_loss(2.0, 3.0, 5.0, alpha=10, beta=0.1)) == pytest.approx(20.3)

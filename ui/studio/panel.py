@@ -137,6 +137,7 @@ def settings_panel(disabled: bool) -> tuple[dict, dict]:
         with f:
             st.radio(**widget("init"), key=KEY("init"), disabled=disabled, horizontal=True)
             st.number_input(**widget("tv_weight"), format="%g", key=KEY("tv_weight"), disabled=disabled)
+            st.radio(**widget("tv_norm"), key=KEY("tv_norm"), disabled=disabled, horizontal=True)
             st.radio(**widget("preserve_color"), key=KEY("preserve_color"), disabled=disabled, horizontal=True)
         with g:
             st.slider(**widget("style_scale"), key=KEY("style_scale"), disabled=disabled)
