@@ -333,11 +333,13 @@ PRESETS: dict[str, StyleConfig] = {
     # art"): Gatys's deeper layers (they carry larger structures) with max pooling (crisper strokes),
     # every term normalised, reflect padding (no border band), g started from the photo in the
     # painting's colours, the photo's detail added back at every enlargement, and more iterations at
-    # the coarse scales where strokes form and steps are cheap.
-    "deep": StyleConfig(preset="deep", content_layers=("block4_conv2",), style_layers=GATYS_STYLE_LAYERS,
-                        alpha=1.0, beta=1.0, tv_weight=0.0, style_loss="gram", normalize=True, pooling="max",
-                        init="recolored", content_detail=1.0, padding="reflect", size=512, scales=5, min_size=128,
-                        coarse_weight=0.5, iterations=170),
+    # the coarse scales where strokes form and steps are cheap. The content is held at three depths
+    # (block4 its shapes, blocks 3 and 2 its edges), so a strong style (beta 9) paints over the
+    # photo's surface without wiping its thin lines.
+    "deep": StyleConfig(preset="deep", content_layers=("block4_conv2", "block3_conv2", "block2_conv2"),
+                        style_layers=GATYS_STYLE_LAYERS, alpha=1.0, beta=9.0, tv_weight=0.0, style_loss="gram",
+                        normalize=True, pooling="max", init="recolored", content_detail=1.0, padding="reflect",
+                        size=512, scales=5, min_size=128, coarse_weight=0.5, iterations=150),
 }
 
 

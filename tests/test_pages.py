@@ -63,6 +63,17 @@ def test_why_renders_diagram_and_switches_preset():
     assert "block4_conv2" in texts(at) and "5 layers" in texts(at)
 
 
+def test_why_says_why_the_studio_default_differs_from_the_article():
+    """The page names the default preset, its deepest style layer and each of its content layers, from PRESETS."""
+    from nst.config import DEFAULT_PRESET, PRESETS
+
+    body = texts(run_ok(page("1_why.py")))
+    assert f"the studio starts from **{DEFAULT_PRESET}**" in body and "deeper layers carry" in body
+    content = PRESETS[DEFAULT_PRESET].content_layers
+    assert all(layer in body for layer in content)
+    assert (f"held at {len(content)} depths" in body) == (len(content) > 1)
+
+
 def test_why_reads_the_preset_from_the_url():
     at = page("1_why.py")
     at.query_params["preset"] = "gatys"

@@ -68,9 +68,13 @@ def default_preset_note() -> str:
     article_deepest = max((LAYERS.index(l) for l in PRESETS["article"].style_layers), default=-1)
     if deepest <= article_deepest:
         return f"The studio starts from **{name}** rather than the article's layers."
+    content = PRESETS[name].content_layers
+    depths = (f" Its content is held at {len(content)} depths ({', '.join(content)}): the deep one keeps the "
+              "photo's shapes, the shallower ones its thin edges, so a strong style can paint over the photo's "
+              "surface without wiping its lines.") if len(content) > 1 else ""
     return (f"The walkthrough follows the article's layers; the studio starts from **{name}**, whose style layers "
             f"reach {LAYERS[deepest]} (the article stops at {LAYERS[article_deepest]}): deeper layers carry "
-            "larger structures of a painting, strokes and shapes rather than only colour and grain.")
+            "larger structures of a painting, strokes and shapes rather than only colour and grain." + depths)
 
 
 def preset_picker() -> tuple[str, object]:
