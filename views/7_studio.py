@@ -45,8 +45,9 @@ with left:
 with right:
     area["loss"] = st.empty()
     area["layers"] = st.empty()
-st.caption("Normalisation: L_content = mean (A(g) − A(c))² at the content layer; G = FᵀF / M (M positions); "
-           "E_l = mean (G(g) − G(s))²; L_style = Σ w_l·E_l. In the charts x is the iteration and y is on a log scale. "
+st.caption("Normalisation: L_content = Σ over the content layers of mean (A(g) − A(c))²; G = FᵀF / M "
+           "(M positions); E_l = mean (G(g) − G(s))²; L_style = Σ w_l·E_l; with 'normalise' (on in deep) each "
+           "layer's term is divided by the size of its target, mean A(c)² or mean G(s)². In the charts x is the iteration and y is on a log scale. "
            "With 2 or more scales the curves jump at the dashed line, where the image is enlarged for the next, "
            "finer scale: the losses are then measured on more, finer detail, and fall again.")
 
