@@ -274,7 +274,7 @@ def test_runs_with_other_weights_reuse_one_trace(features, content_image, style_
             dict(optimizer="lbfgs", alpha=3.0)]
     run(content_image, style_image, features, iterations=2, **runs[0])
     run(content_image, style_image, features, iterations=2, **runs[1])
-    entry = next(e for k, e in objective.COMPILED.items() if k[-3:-1] == ((1, 32, 48, 3), False)
+    entry = next(e for k, e in objective.COMPILED.items() if k[6:8] == ((1, 32, 48, 3), False)
                  and k[4] == tuple(PRESETS["article"].style_layers))
     before = (entry.traces, [fn.experimental_get_tracing_count()
                              for fn in (entry.terms, entry.value_and_grad, entry.adam_step)])
