@@ -47,7 +47,8 @@ def parse_number(key: str, raw: str, kind: type, low, high, zero: bool = False) 
     if (low is not None and value < low) or (high is not None and value > high):
         clamped = min(max(value, low if low is not None else value), high if high is not None else value)
         clamped = kind(clamped)
-        return clamped, f"The link's {key}={raw} is outside {number_text(low)}..{number_text(high)}; using {number_text(clamped)}."
+        return clamped, (f"The link's {key}={raw} is outside {number_text(low)}..{number_text(high)}; "
+                         f"using {number_text(clamped)}.")
     return value, None
 
 

@@ -167,12 +167,11 @@ def total_variation_loss(image: tf.Tensor, norm: str = "l2") -> tf.Tensor:
     if norm not in TV_NORMS:
         raise ValueError(f"Unknown total variation {norm!r}; choose from {', '.join(TV_NORMS)}.")
     x = _drop_batch(image)
-    if norm == "l1":
-        dy = x[1:, :-1, :] - x[:-1, :-1, :]
-        dx = x[:-1, 1:, :] - x[:-1, :-1, :]
-        return tf.reduce_mean(tf.sqrt(tf.reduce_sum(tf.square(dy) + tf.square(dx), axis=-1) + TV_EPS))
     dy = x[1:, :, :] - x[:-1, :, :]
     dx = x[:, 1:, :] - x[:, :-1, :]
+    if norm == "l1":  # the pixels that have both neighbours: both differences at the same place
+        squared = tf.square(dy[:, :-1, :]) + tf.square(dx[:-1, :, :])
+        return tf.reduce_mean(tf.sqrt(tf.reduce_sum(squared, axis=-1) + TV_EPS))
     return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
 
 
