@@ -12,7 +12,7 @@ st.title("7 · Studio: run it, watch it, keep it")
 st.markdown(
     "The generated image **g** starts from the content image (or noise) and is changed, pixel by pixel, "
     "to lower **L = α·L_content + β·L_style**: stay close to the content image's activations at the "
-    "content layer, and match the style image's **Gram matrices** at the style layers. "
+    "content layers, and match the style image's **Gram matrices** at the style layers. "
     "VGG-16 itself never changes; only g does.")
 
 state = st.session_state
